@@ -28,7 +28,12 @@ export interface Tensor {
   readonly dtype: DType;
 }
 
-/** What a forward kernel keeps for its backward kernel. Opaque to core; freed with `disposeSaved`. */
+/**
+ * What a forward kernel keeps for its backward kernel. Opaque to core; freed with `disposeSaved`.
+ * Saved is independent of every handle passed in or returned: the caller may dispose the inputs
+ * (x, h0, c0, ids) and the outputs (y, hT, cT) right after forward, and backward must still work.
+ * (Share data by reference counting or cheap clones; never by aliasing a handle the caller owns.)
+ */
 export interface Saved {
   readonly kind: string;
 }
