@@ -1,0 +1,58 @@
+// The internal interface every built layer implements: parameter shapes, seeded init, and a
+// forward/backward pair over backend tensors. Parameter names are local to the layer
+// (`weight`, `weight_ih_l0`); the model prefixes them with the layer index (`1.weight_ih_l0`).
+import type { Backend, Tensor } from '../backend.js';
+import type { Rng } from '../rng.js';
+import type { LayerSpec } from './specs.js';
+
+/** What flows between layers: token ids [B, T], a sequence [B, T, F] or a vector [B, F]. */
+export type LayerIO =
+  | { readonly kind: 'ids'; readonly vocab: number }
+  | { readonly kind: 'sequence'; readonly features: number }
+  | { readonly kind: 'vector'; readonly features: number };
+
+/** Recurrent state carried between calls (streaming) or passed in by the user: numLayers·D tensors of [B, H]. */
+export interface RecurrentState {
+  readonly h: Tensor[];
+  readonly c?: Tensor[] | undefined;
+}
+
+export interface ForwardContext {
+  readonly training: boolean;
+  readonly lengths?: Int32Array | undefined;
+  /** Draws dropout masks; present only while training. */
+  readonly rng?: Rng | undefined;
+  /** Initial state for a recurrent layer (absent = zeros). */
+  readonly initialState?: RecurrentState | undefined;
+  /** Keep the final recurrent state (streaming, state out). */
+  readonly keepState: boolean;
+}
+
+export interface LayerForward {
+  readonly y: Tensor;
+  readonly saved?: unknown;
+  readonly state?: RecurrentState | undefined;
+}
+
+export interface BuiltLayer {
+  readonly spec: LayerSpec;
+  readonly input: LayerIO;
+  readonly output: LayerIO;
+  readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  init(rng: Rng): Map<string, Float32Array>;
+  forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward;
+  /** dy: gradient of the loss w.r.t. this layer's output. dx is absent for the first layer of ids. */
+  backward(b: Backend, saved: unknown, dy: Tensor, needDx: boolean): { dx?: Tensor | undefined; grads: Map<string, Tensor> };
+  disposeSaved(b: Backend, saved: unknown): void;
+}
+
+export function describeIO(io: LayerIO): string {
+  switch (io.kind) {
+    case 'ids':
+      return `token ids [B, T] (int32, < ${io.vocab})`;
+    case 'sequence':
+      return `a sequence [B, T, ${io.features}]`;
+    case 'vector':
+      return `a vector [B, ${io.features}]`;
+  }
+}

@@ -1,0 +1,146 @@
+// Optimizer policy (PyTorch torch.optim semantics): hyper-parameters, per-parameter state and
+// step counting live here; the update arithmetic is the backend's (`adamUpdate`, ...).
+import type { Backend, Tensor } from './backend.js';
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+export interface RmspropOptions {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+export type OptimizerSpec =
+  | { readonly type: 'adam'; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number }
+  | { readonly type: 'sgd'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number }
+  | { readonly type: 'rmsprop'; readonly lr: number; readonly alpha: number; readonly eps: number; readonly momentum: number; readonly weightDecay: number };
+
+function nonNegative(name: string, v: number): number {
+  if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${name}: expected a finite number >= 0, got ${v}`);
+  return v;
+}
+function unit(name: string, v: number): number {
+  if (!(v >= 0 && v < 1)) throw new Error(`${name}: expected a number in [0, 1), got ${v}`);
+  return v;
+}
+
+/** torch.optim.Adam defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
+export function adam(o: AdamOptions = {}): OptimizerSpec {
+  return {
+    type: 'adam',
+    lr: nonNegative('adam: lr', o.lr ?? 1e-3),
+    beta1: unit('adam: beta1', o.beta1 ?? 0.9),
+    beta2: unit('adam: beta2', o.beta2 ?? 0.999),
+    eps: nonNegative('adam: eps', o.eps ?? 1e-8),
+    weightDecay: nonNegative('adam: weightDecay', o.weightDecay ?? 0),
+  };
+}
+
+/** torch.optim.SGD. */
+export function sgd(o: SgdOptions): OptimizerSpec {
+  const spec = {
+    type: 'sgd' as const,
+    lr: nonNegative('sgd: lr', o.lr),
+    momentum: nonNegative('sgd: momentum', o.momentum ?? 0),
+    dampening: nonNegative('sgd: dampening', o.dampening ?? 0),
+    nesterov: o.nesterov ?? false,
+    weightDecay: nonNegative('sgd: weightDecay', o.weightDecay ?? 0),
+  };
+  if (spec.nesterov && (spec.momentum <= 0 || spec.dampening !== 0)) {
+    throw new Error('sgd: nesterov requires momentum > 0 and dampening 0');
+  }
+  return spec;
+}
+
+/** torch.optim.RMSprop defaults: lr 1e-2, alpha 0.99, eps 1e-8 (not centered). */
+export function rmsprop(o: RmspropOptions = {}): OptimizerSpec {
+  return {
+    type: 'rmsprop',
+    lr: nonNegative('rmsprop: lr', o.lr ?? 1e-2),
+    alpha: unit('rmsprop: alpha', o.alpha ?? 0.99),
+    eps: nonNegative('rmsprop: eps', o.eps ?? 1e-8),
+    momentum: nonNegative('rmsprop: momentum', o.momentum ?? 0),
+    weightDecay: nonNegative('rmsprop: weightDecay', o.weightDecay ?? 0),
+  };
+}
+
+/** Per-parameter optimizer state on the backend, created on the first step. */
+export class Optimizer {
+  private step = 0;
+  private readonly slots = new Map<string, Tensor[]>();
+
+  constructor(
+    readonly spec: OptimizerSpec,
+    private readonly backend: Backend,
+  ) {}
+
+  get steps(): number {
+    return this.step;
+  }
+
+  /** One update of every parameter from its gradient (both by name). */
+  apply(params: ReadonlyMap<string, Tensor>, grads: ReadonlyMap<string, Tensor>): void {
+    this.step++;
+    const b = this.backend;
+    const s = this.spec;
+    for (const [name, p] of params) {
+      const g = grads.get(name);
+      if (!g) continue;
+      let slots = this.slots.get(name);
+      const first = !slots;
+      if (!slots) {
+        slots = [b.zeros(p.shape), b.zeros(p.shape)];
+        this.slots.set(name, slots);
+      }
+      switch (s.type) {
+        case 'adam':
+          b.adamUpdate(p, g, slots[0]!, slots[1]!, { ...s, step: this.step });
+          break;
+        case 'sgd':
+          b.sgdUpdate(p, g, slots[0]!, { ...s, first });
+          break;
+        case 'rmsprop':
+          b.rmspropUpdate(p, g, slots[0]!, slots[1]!, s);
+          break;
+      }
+    }
+  }
+
+  /** Host copies of the state, for checkpoints. */
+  async state(): Promise<{ step: number; slots: Map<string, Float32Array[]> }> {
+    const slots = new Map<string, Float32Array[]>();
+    for (const [name, ts] of this.slots) {
+      slots.set(name, await Promise.all(ts.map(async (t) => Float32Array.from(await this.backend.read(t)))));
+    }
+    return { step: this.step, slots };
+  }
+
+  restore(step: number, slots: ReadonlyMap<string, readonly Float32Array[]>, shapes: ReadonlyMap<string, readonly number[]>): void {
+    this.dispose();
+    this.step = step;
+    for (const [name, arrays] of slots) {
+      const shape = shapes.get(name);
+      if (!shape) throw new Error(`optimizer state: no parameter named ${name}`);
+      this.slots.set(name, arrays.map((a) => this.backend.tensor(a, shape, 'float32')));
+    }
+  }
+
+  dispose(): void {
+    for (const ts of this.slots.values()) ts.forEach((t) => this.backend.dispose(t));
+    this.slots.clear();
+  }
+}

@@ -1,0 +1,545 @@
+// The sequential model: a stack of layers with Keras-style fit / evaluate / predict, a
+// single-batch trainStep, state in/out, and a step-by-step stream for online inference.
+// Parameter names follow PyTorch's nn.Sequential state_dict: `<layer index>.<name>`.
+import type { Backend, Tensor } from './backend.js';
+import { batchIndices, datasetSize, epochOrder, gatherBatch, type Dataset, type HostTensor } from './dataset.js';
+import { encodeCheckpoint, writeFileAtomic, type CheckpointContents } from './checkpoint.js';
+import { buildDense } from './layers/dense.js';
+import { buildEmbedding } from './layers/embedding.js';
+import type { BuiltLayer, ForwardContext, LayerIO, RecurrentState } from './layers/layer.js';
+import { describeIO } from './layers/layer.js';
+import { buildRecurrent } from './layers/recurrent.js';
+import type { LayerSpec } from './layers/specs.js';
+import { checkLossName, computeLoss, countCorrect, targetDtype, type LossName } from './losses.js';
+import { Optimizer, adam, type OptimizerSpec } from './optimizers.js';
+import { Rng } from './rng.js';
+import { checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
+
+export interface SequentialOptions {
+  /** Seed for initial weights, dropout masks and shuffling (default 0). */
+  seed?: number;
+}
+
+export interface BatchLog {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly size: number;
+  readonly loss: number;
+}
+
+export interface EpochLog {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy?: number | undefined;
+  readonly valLoss?: number | undefined;
+  readonly valAccuracy?: number | undefined;
+  readonly seconds: number;
+}
+
+export interface Callbacks {
+  onEpochBegin?(epoch: number): void | Promise<void>;
+  onBatchEnd?(log: BatchLog): void | Promise<void>;
+  onEpochEnd?(log: EpochLog): void | Promise<void>;
+}
+
+export interface TrainOptions {
+  loss: LossName;
+  /** Default adam() (lr 1e-3). Changing the optimizer spec between calls starts fresh optimizer state. */
+  optimizer?: OptimizerSpec;
+  /** Clip the global gradient norm to this value (torch.nn.utils.clip_grad_norm_). */
+  clipNorm?: number;
+}
+
+export interface FitOptions extends TrainOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  validationData?: Dataset;
+  callbacks?: Callbacks;
+}
+
+export interface EvaluateResult {
+  readonly loss: number;
+  /** Classification losses only. */
+  readonly accuracy?: number | undefined;
+  readonly samples: number;
+}
+
+export interface ForwardResult {
+  /** The model's output (logits for classification losses). */
+  readonly output: HostTensor<Float32Array>;
+  /** Final state of each recurrent layer, in model order: h (and c) as [numLayers·D, B, H]. */
+  readonly states: { h: HostTensor<Float32Array>; c?: HostTensor<Float32Array> | undefined }[];
+}
+
+export interface InitialState {
+  /** [numLayers·D, B, H], layer-major, forward then reverse (PyTorch h_0). */
+  h: HostTensor<Float32Array>;
+  /** LSTM: [numLayers·D, B, H] (PyTorch c_0). */
+  c?: HostTensor<Float32Array>;
+}
+
+function buildLayer(spec: LayerSpec, input: LayerIO | undefined, index: number): BuiltLayer {
+  switch (spec?.type) {
+    case 'embedding':
+      return buildEmbedding(spec, input, index);
+    case 'recurrent':
+      return buildRecurrent(spec, input, index);
+    case 'dense':
+      return buildDense(spec, input, index);
+    default:
+      throw new Error(`layers[${index}]: expected a layer from layers.lstm/gru/rnn/dense/embedding, got ${JSON.stringify(spec)}`);
+  }
+}
+
+export class Sequential {
+  readonly layers: readonly BuiltLayer[];
+  readonly seed: number;
+  /** Parameters per layer, by local name. */
+  private readonly params: Map<string, Tensor>[];
+  private optimizer: Optimizer | undefined;
+  private dropoutRng: Rng;
+  private disposed = false;
+  lastLoss: LossName | undefined;
+
+  private constructor(
+    readonly backend: Backend,
+    readonly specs: readonly LayerSpec[],
+    private readonly ownsBackend: boolean,
+    options: SequentialOptions,
+  ) {
+    if (!Array.isArray(specs) || specs.length === 0) throw new Error('layers: expected a non-empty array of layers');
+    this.seed = options.seed ?? 0;
+    const built: BuiltLayer[] = [];
+    specs.forEach((s, i) => built.push(buildLayer(s, built[i - 1]?.output, i)));
+    this.layers = built;
+    const rng = new Rng(this.seed);
+    this.params = built.map((layer) => {
+      const values = layer.init(rng);
+      return new Map(layer.params.map(({ name, shape }) => [name, backend.tensor(values.get(name)!, shape, 'float32')]));
+    });
+    this.dropoutRng = new Rng(this.seed + 0x5eed);
+  }
+
+  /** Builds a model on `backend`. `ownsBackend`: the model closes the backend on dispose. */
+  static create(backend: Backend, specs: readonly LayerSpec[], options: SequentialOptions = {}, ownsBackend = false): Sequential {
+    return new Sequential(backend, specs, ownsBackend, options);
+  }
+
+  get input(): LayerIO {
+    return this.layers[0]!.input;
+  }
+
+  get output(): LayerIO {
+    return this.layers[this.layers.length - 1]!.output;
+  }
+
+  /** Parameter handles by state_dict name (owned by the model). */
+  private namedParams(): Map<string, Tensor> {
+    const named = new Map<string, Tensor>();
+    this.params.forEach((p, i) => p.forEach((t, k) => named.set(`${i}.${k}`, t)));
+    return named;
+  }
+
+  /** Every parameter by its state_dict name with its shape. */
+  parameterShapes(): Map<string, readonly number[]> {
+    const out = new Map<string, readonly number[]>();
+    this.layers.forEach((l, i) => l.params.forEach((p) => out.set(`${i}.${p.name}`, p.shape)));
+    return out;
+  }
+
+  parameterCount(): number {
+    let n = 0;
+    for (const s of this.parameterShapes().values()) n += s.reduce((a, b) => a * b, 1);
+    return n;
+  }
+
+  /** Host copies of every parameter, by state_dict name. */
+  async getWeights(): Promise<Map<string, Float32Array>> {
+    this.checkAlive();
+    const out = new Map<string, Float32Array>();
+    for (const [i, p] of this.params.entries()) {
+      for (const [name, t] of p) out.set(`${i}.${name}`, Float32Array.from(await this.backend.read(t)));
+    }
+    return out;
+  }
+
+  /** Replaces parameters by state_dict name; every name and shape must match. */
+  setWeights(weights: ReadonlyMap<string, Float32Array>): void {
+    this.checkAlive();
+    const shapes = this.parameterShapes();
+    for (const name of weights.keys()) if (!shapes.has(name)) throw new Error(`weights: unknown parameter '${name}' (model has ${[...shapes.keys()].join(', ')})`);
+    for (const [name, shape] of shapes) {
+      const w = weights.get(name);
+      if (!w) throw new Error(`weights: missing parameter '${name}'`);
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (w.length !== n) throw new Error(`weights: '${name}': expected ${n} values for shape ${shapeString(shape)}, got ${w.length}`);
+    }
+    for (const [name, shape] of shapes) {
+      const [i, local] = splitName(name);
+      const old = this.params[i]!.get(local)!;
+      this.params[i]!.set(local, this.backend.tensor(weights.get(name)!, shape, 'float32'));
+      this.backend.dispose(old);
+    }
+    this.optimizer?.dispose();
+    this.optimizer = undefined;
+  }
+
+  /** The model's layers in a table, Keras-style. */
+  summary(): string {
+    const rows = this.layers.map((l, i) => {
+      const n = l.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+      const s = l.spec;
+      const what =
+        s.type === 'recurrent'
+          ? `${s.cell}(hidden ${s.hiddenSize}${s.numLayers > 1 ? `, ${s.numLayers} layers` : ''}${s.bidirectional ? ', bidirectional' : ''}${s.returnSequences ? ', sequences' : ''})`
+          : s.type === 'dense'
+            ? `dense(${s.units})`
+            : `embedding(${s.inputDim} → ${s.outputDim})`;
+      return `${String(i).padEnd(4)}${what.padEnd(52)}${describeIO(l.output).padEnd(36)}${n}`;
+    });
+    return [`${'#'.padEnd(4)}${'layer'.padEnd(52)}${'output'.padEnd(36)}params`, ...rows, `total parameters: ${this.parameterCount()} on ${this.backend.name} (${this.backend.device})`].join('\n');
+  }
+
+  // ---- forward ----------------------------------------------------------------------------
+
+  private upload(x: HostTensor, dtype: 'int32' | 'float32'): Tensor {
+    return this.backend.tensor(x.data, x.shape, dtype);
+  }
+
+  /** Runs every layer; returns the output tensor, per-layer saved (training) and states (keepState). */
+  private forwardTensors(
+    x: Tensor,
+    opts: { training: boolean; lengths?: Int32Array | undefined; initial?: (RecurrentState | undefined)[]; keepState: boolean },
+  ): { y: Tensor; saved: unknown[]; states: (RecurrentState | undefined)[] } {
+    const saved: unknown[] = [];
+    const states: (RecurrentState | undefined)[] = [];
+    let h = x;
+    for (const [i, layer] of this.layers.entries()) {
+      const ctx: ForwardContext = {
+        training: opts.training,
+        lengths: opts.lengths,
+        rng: opts.training ? this.dropoutRng : undefined,
+        initialState: opts.initial?.[i],
+        keepState: opts.keepState,
+      };
+      const r = layer.forward(this.backend, this.params[i]!, h, ctx);
+      if (h !== x) this.backend.dispose(h);
+      h = r.y;
+      saved.push(r.saved);
+      states.push(r.state);
+    }
+    return { y: h, saved, states };
+  }
+
+  private outShape(B: number, T: number): number[] {
+    const out = this.output;
+    if (out.kind === 'ids') throw new Error('model: the last layer must produce features, not token ids');
+    return out.kind === 'sequence' ? [B, T, out.features] : [B, out.features];
+  }
+
+  // ---- training ----------------------------------------------------------------------------
+
+  private optimizerFor(spec: OptimizerSpec | undefined): Optimizer {
+    const s = spec ?? this.optimizer?.spec ?? adam();
+    if (!this.optimizer || JSON.stringify(this.optimizer.spec) !== JSON.stringify(s)) {
+      this.optimizer?.dispose();
+      this.optimizer = new Optimizer(s, this.backend);
+    }
+    return this.optimizer;
+  }
+
+  /**
+   * One optimisation step on one batch (forward, loss, backward, optional clipping, update).
+   * Returns the batch's mean loss.
+   */
+  async trainStep(batch: Dataset, opts: TrainOptions): Promise<number> {
+    this.checkAlive();
+    checkLossName(opts.loss);
+    const [B, T] = checkInput(batch.x, this.input);
+    checkLengths(batch.lengths, B, T);
+    checkTargets(batch.y, opts.loss, this.outShape(B, T));
+    if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new Error(`clipNorm: expected a number > 0, got ${opts.clipNorm}`);
+    this.lastLoss = opts.loss;
+    const optimizer = this.optimizerFor(opts.optimizer);
+    const b = this.backend;
+
+    const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
+    const y = this.upload(batch.y, targetDtype(opts.loss));
+    const fwd = this.forwardTensors(x, { training: true, lengths: batch.lengths, keepState: false });
+    b.dispose(x);
+    const { loss, grad } = computeLoss(b, opts.loss, fwd.y, y, batch.lengths);
+    b.dispose(fwd.y);
+    b.dispose(y);
+
+    const grads = new Map<string, Tensor>();
+    let dy: Tensor | undefined = grad;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i]!;
+      const needDx = i > 0;
+      const r = layer.backward(b, fwd.saved[i], dy!, needDx);
+      b.dispose(dy!);
+      layer.disposeSaved(b, fwd.saved[i]);
+      dy = r.dx;
+      for (const [name, g] of r.grads) grads.set(`${i}.${name}`, g);
+    }
+
+    if (opts.clipNorm !== undefined) {
+      const ss = b.sumSquares([...grads.values()]);
+      const norm = Math.sqrt((await b.read(ss))[0]!);
+      b.dispose(ss);
+      const coef = opts.clipNorm / (norm + 1e-6);
+      if (coef < 1) for (const g of grads.values()) b.scaleInPlace(g, coef);
+    }
+
+    optimizer.apply(this.namedParams(), grads);
+    for (const g of grads.values()) b.dispose(g);
+    const value = (await b.read(loss))[0]!;
+    b.dispose(loss);
+    if (!Number.isFinite(value)) throw new Error(`trainStep: the loss became ${value}; lower the learning rate or set clipNorm`);
+    return value;
+  }
+
+  /** Keras-style training loop. Shuffles with the model's seed (same order on every backend). */
+  async fit(data: Dataset, opts: FitOptions): Promise<EpochLog[]> {
+    this.checkAlive();
+    checkLossName(opts.loss);
+    const epochs = opts.epochs ?? 1;
+    const batchSize = opts.batchSize ?? 32;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs: expected a positive integer, got ${epochs}`);
+    const n = datasetSize(data);
+    if (n === 0) throw new Error('data: the training set is empty');
+    const history: EpochLog[] = [];
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      await opts.callbacks?.onEpochBegin?.(epoch);
+      const started = performance.now();
+      const batches = batchIndices(epochOrder(n, this.seed, epoch, opts.shuffle ?? true), batchSize);
+      let sum = 0;
+      let count = 0;
+      for (const [bi, idx] of batches.entries()) {
+        const loss = await this.trainStep(gatherBatch(data, idx), opts);
+        sum += loss * idx.length;
+        count += idx.length;
+        await opts.callbacks?.onBatchEnd?.({ epoch, batch: bi, batches: batches.length, size: idx.length, loss });
+      }
+      const val = opts.validationData ? await this.evaluate(opts.validationData, { loss: opts.loss, batchSize }) : undefined;
+      const log: EpochLog = {
+        epoch,
+        loss: sum / count,
+        valLoss: val?.loss,
+        valAccuracy: val?.accuracy,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(log);
+      await opts.callbacks?.onEpochEnd?.(log);
+    }
+    return history;
+  }
+
+  // ---- inference ---------------------------------------------------------------------------
+
+  /** Mean loss and (for classification) accuracy over a data set. */
+  async evaluate(
+    data: Dataset,
+    opts: { loss?: LossName; batchSize?: number; onBatchEnd?: (done: number, total: number) => void } = {},
+  ): Promise<EvaluateResult> {
+    this.checkAlive();
+    const lossName = opts.loss ?? this.lastLoss;
+    if (!lossName) throw new Error('evaluate: loss: not given and the model has not been trained yet');
+    checkLossName(lossName);
+    const n = datasetSize(data);
+    const batches = batchIndices(epochOrder(n, 0, 0, false), opts.batchSize ?? 256);
+    const b = this.backend;
+    let lossSum = 0;
+    let correct = 0;
+    let total = 0;
+    let counted = false;
+    let done = 0;
+    for (const idx of batches) {
+      const batch = gatherBatch(data, idx);
+      const [B, T] = checkInput(batch.x, this.input);
+      checkLengths(batch.lengths, B, T);
+      checkTargets(batch.y, lossName, this.outShape(B, T));
+      const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
+      const y = this.upload(batch.y, targetDtype(lossName));
+      const fwd = this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
+      b.dispose(x);
+      const r = computeLoss(b, lossName, fwd.y, y, batch.lengths);
+      b.dispose(y);
+      b.dispose(r.grad);
+      const out = await b.read(fwd.y);
+      lossSum += (await b.read(r.loss))[0]! * idx.length;
+      b.dispose(r.loss);
+      const acc = countCorrect(lossName, out, fwd.y.shape, batch.y, batch.lengths);
+      b.dispose(fwd.y);
+      if (acc) {
+        counted = true;
+        correct += acc.correct;
+        total += acc.total;
+      }
+      done += idx.length;
+      opts.onBatchEnd?.(done, n);
+    }
+    return { loss: lossSum / n, accuracy: counted ? correct / total : undefined, samples: n };
+  }
+
+  /** Model outputs (logits for classification models) for `x`, batched. */
+  async predict(
+    x: HostTensor,
+    opts: { batchSize?: number; lengths?: Int32Array; onBatchEnd?: (done: number, total: number) => void } = {},
+  ): Promise<HostTensor<Float32Array>> {
+    this.checkAlive();
+    const [N, T] = checkInput(x, this.input);
+    checkLengths(opts.lengths, N, T);
+    const outShape = this.outShape(N, T);
+    const rowSize = outShape.slice(1).reduce((a, c) => a * c, 1);
+    const out = new Float32Array(N * rowSize);
+    const ds: Dataset = { x, y: { data: new Float32Array(N), shape: [N] }, lengths: opts.lengths };
+    for (const idx of batchIndices(epochOrder(N, 0, 0, false), opts.batchSize ?? 256)) {
+      const batch = gatherBatch(ds, idx);
+      const xt = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
+      const fwd = this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false });
+      this.backend.dispose(xt);
+      out.set(await this.backend.read(fwd.y), idx[0]! * rowSize);
+      this.backend.dispose(fwd.y);
+      opts.onBatchEnd?.(idx[0]! + idx.length, N);
+    }
+    return { data: out, shape: outShape };
+  }
+
+  /**
+   * One forward pass with state in and out (PyTorch's `output, (h_n, c_n) = lstm(x, (h_0, c_0))`).
+   * `initialStates` has one entry per layer (undefined for non-recurrent layers or zero state).
+   */
+  async forward(
+    x: HostTensor,
+    opts: { lengths?: Int32Array; initialStates?: (InitialState | undefined)[] } = {},
+  ): Promise<ForwardResult> {
+    this.checkAlive();
+    const [B, T] = checkInput(x, this.input);
+    checkLengths(opts.lengths, B, T);
+    const initial = this.uploadStates(opts.initialStates, B);
+    const xt = this.upload(x, this.input.kind === 'ids' ? 'int32' : 'float32');
+    const fwd = this.forwardTensors(xt, { training: false, lengths: opts.lengths, initial, keepState: true });
+    this.backend.dispose(xt);
+    disposeStates(this.backend, initial);
+    const output = { data: Float32Array.from(await this.backend.read(fwd.y)), shape: fwd.y.shape.slice() };
+    this.backend.dispose(fwd.y);
+    const states: ForwardResult['states'] = [];
+    for (const s of fwd.states) {
+      if (!s) continue;
+      states.push({ h: await this.stackStates(s.h), c: s.c ? await this.stackStates(s.c) : undefined });
+    }
+    disposeStates(this.backend, fwd.states);
+    return { output, states };
+  }
+
+  private async stackStates(ts: Tensor[]): Promise<HostTensor<Float32Array>> {
+    const [B, H] = ts[0]!.shape as [number, number];
+    const out = new Float32Array(ts.length * B * H);
+    for (const [i, t] of ts.entries()) out.set(await this.backend.read(t), i * B * H);
+    return { data: out, shape: [ts.length, B, H] };
+  }
+
+  /** Uploads user states, checking each against its layer. */
+  uploadStates(states: (InitialState | undefined)[] | undefined, B: number): (RecurrentState | undefined)[] | undefined {
+    if (!states) return undefined;
+    if (states.length !== this.layers.length) {
+      throw new Error(`initialStates: expected ${this.layers.length} entries (one per layer, undefined for non-recurrent), got ${states.length}`);
+    }
+    return states.map((s, i) => {
+      if (!s) return undefined;
+      const spec = this.layers[i]!.spec;
+      if (spec.type !== 'recurrent') throw new Error(`initialStates[${i}]: layer ${i} is ${spec.type}, which has no state`);
+      const n = spec.numLayers * (spec.bidirectional ? 2 : 1);
+      const H = spec.hiddenSize;
+      const split = (name: string, t: HostTensor<Float32Array>): Tensor[] => {
+        if (shapeString(t.shape) !== shapeString([n, B, H]) || t.data.length !== n * B * H) {
+          throw new Error(`initialStates[${i}].${name}: expected shape ${shapeString([n, B, H])}, got ${shapeString(t.shape)}`);
+        }
+        return Array.from({ length: n }, (_, k) => this.backend.tensor(t.data.subarray(k * B * H, (k + 1) * B * H), [B, H], 'float32'));
+      };
+      if (spec.cell === 'lstm' && !s.c) throw new Error(`initialStates[${i}].c: an LSTM layer needs both h and c`);
+      return { h: split('h', s.h), c: spec.cell === 'lstm' ? split('c', s.c!) : undefined };
+    });
+  }
+
+  /** Runs layers on backend tensors with explicit states (used by SequenceStream). */
+  runWithState(x: Tensor, states: (RecurrentState | undefined)[] | undefined): { y: Tensor; states: (RecurrentState | undefined)[] } {
+    this.checkAlive();
+    const r = this.forwardTensors(x, { training: false, initial: states, keepState: true });
+    return { y: r.y, states: r.states };
+  }
+
+  // ---- lifetime ----------------------------------------------------------------------------
+
+  /** Optimizer state for checkpoints (undefined before the first training step). */
+  async optimizerState(): Promise<{ spec: OptimizerSpec; step: number; slots: Map<string, Float32Array[]> } | undefined> {
+    if (!this.optimizer) return undefined;
+    const s = await this.optimizer.state();
+    return { spec: this.optimizer.spec, ...s };
+  }
+
+  restoreOptimizer(spec: OptimizerSpec, step: number, slots: ReadonlyMap<string, readonly Float32Array[]>): void {
+    this.optimizer?.dispose();
+    this.optimizer = new Optimizer(spec, this.backend);
+    this.optimizer.restore(step, slots, this.parameterShapes());
+  }
+
+  /** Everything a checkpoint holds: layer specs, seed, weights, and optimizer state when `includeOptimizer`. */
+  async toCheckpoint(includeOptimizer = true): Promise<CheckpointContents> {
+    const shapes = this.parameterShapes();
+    const weights = new Map<string, { data: Float32Array; shape: readonly number[] }>();
+    for (const [name, data] of await this.getWeights()) weights.set(name, { data, shape: shapes.get(name)! });
+    return { layers: this.specs, seed: this.seed, weights, optimizer: includeOptimizer ? await this.optimizerState() : undefined };
+  }
+
+  /** Saves a safetensors checkpoint atomically (Node). Reload with the backend package's `loadModel`. */
+  async save(path: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
+    this.checkAlive();
+    await writeFileAtomic(path, encodeCheckpoint(await this.toCheckpoint(opts.includeOptimizer ?? true)));
+  }
+
+  /** Loads weights (and optimizer state, if present) from checkpoint contents built for the same layers. */
+  loadCheckpoint(c: CheckpointContents): void {
+    const mine = JSON.stringify(this.specs);
+    if (JSON.stringify(c.layers) !== mine) {
+      throw new Error(`checkpoint: layers differ from this model's.\n  checkpoint: ${JSON.stringify(c.layers)}\n  model:      ${mine}`);
+    }
+    const shapes = this.parameterShapes();
+    for (const [name, w] of c.weights) {
+      const expected = shapes.get(name);
+      if (expected && shapeString(expected) !== shapeString(w.shape)) {
+        throw new Error(`checkpoint: '${name}': expected shape ${shapeString(expected)}, got ${shapeString(w.shape)}`);
+      }
+    }
+    this.setWeights(new Map([...c.weights].map(([k, v]) => [k, v.data])));
+    if (c.optimizer) this.restoreOptimizer(c.optimizer.spec, c.optimizer.step, c.optimizer.slots);
+  }
+
+  /** Frees every tensor the model holds (and the backend, when the model created it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.params) for (const t of p.values()) this.backend.dispose(t);
+    this.optimizer?.dispose();
+    if (this.ownsBackend) this.backend.close();
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('model: used after dispose()');
+  }
+}
+
+export function disposeStates(b: Backend, states: (RecurrentState | undefined)[] | undefined): void {
+  for (const s of states ?? []) {
+    s?.h.forEach((t) => b.dispose(t));
+    s?.c?.forEach((t) => b.dispose(t));
+  }
+}
+
+function splitName(name: string): [number, string] {
+  const dot = name.indexOf('.');
+  return [Number(name.slice(0, dot)), name.slice(dot + 1)];
+}
