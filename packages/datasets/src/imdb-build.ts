@@ -18,7 +18,7 @@ export interface ImdbEncodeOptions {
   numWords?: number;
   /** Replace the skipTop most frequent words by oovChar. Default 0. */
   skipTop?: number;
-  /** Sequence length: longer reviews are cut, shorter padded with 0. Default 200; null pads to the longest review. */
+  /** Sequence length: longer reviews are cut, shorter padded with 0. Default 200; null pads to the longest review of both splits. */
   maxLen?: number | null | undefined;
   /** Where padding goes. Default 'pre' (Keras); 'post' also sets the Dataset's `lengths`. */
   padding?: PadSide;
@@ -141,8 +141,11 @@ export function buildImdb(
     return seq;
   });
 
-  const trainSplit = toDataset(trainSeqs, train, settings);
-  const testSplit = toDataset(testSeqs, test, settings);
+  // Without maxLen both splits pad to the longest review of either, so a model sees one length.
+  let seqLen = settings.maxLen ?? 1;
+  if (settings.maxLen === null) for (const s of [...trainSeqs, ...testSeqs]) seqLen = Math.max(seqLen, s.length);
+  const trainSplit = toDataset(trainSeqs, train, seqLen, settings);
+  const testSplit = toDataset(testSeqs, test, seqLen, settings);
   return {
     train: trainSplit.dataset,
     test: testSplit.dataset,
@@ -155,10 +158,11 @@ export function buildImdb(
 function toDataset(
   seqs: Int32Array[],
   reviews: readonly ImdbReview[],
+  seqLen: number,
   settings: ImdbSettings,
 ): { dataset: Dataset; kept: Int32Array } {
   const { x, shape, kept } = padSequences(seqs, {
-    maxLen: settings.maxLen ?? undefined,
+    maxLen: seqLen,
     padding: settings.padding,
     truncating: settings.truncating,
   });
