@@ -1,0 +1,37 @@
+// The precision-specific kernel set a JsBackend runs: the float64 reference loops or the
+// float32 fast path. Kernels that are cheap and precision-generic (losses, optimizers,
+// embedding, element-wise helpers) are shared and not listed here.
+
+import type { CellSpec } from '@rnnkit/core';
+import type {
+  F,
+  RecurrentDims,
+  RecurrentGrads,
+  RecurrentInputs,
+  RecurrentOutputs,
+  RecurrentUpstream,
+  RecurrentWeights,
+} from './recurrent-types.js';
+
+export interface Kernels<A extends F> {
+  alloc(n: number): A;
+  recurrentForward(
+    cell: CellSpec,
+    d: RecurrentDims,
+    w: RecurrentWeights<A>,
+    inp: RecurrentInputs<A>,
+    training: boolean,
+  ): RecurrentOutputs<A, object>;
+  recurrentBackward(
+    cell: CellSpec,
+    d: RecurrentDims,
+    w: RecurrentWeights<A>,
+    inp: RecurrentInputs<A>,
+    cache: object,
+    up: RecurrentUpstream<A>,
+  ): RecurrentGrads<A>;
+  /** x: [N, I]  w: [U, I]  b: [U]  →  y: [N, U] */
+  denseForward(x: A, w: A, b: A, N: number, I: number, U: number): A;
+  /** x: [N, I]  w: [U, I]  dy: [N, U]  →  dx: [N, I], dw: [U, I], db: [U] */
+  denseBackward(x: A, w: A, dy: A, N: number, I: number, U: number): { dx: A; dw: A; db: A };
+}

@@ -1,0 +1,39 @@
+// Helpers for this package's tests (excluded from the build).
+
+import type { Backend, Tensor } from '@rnnkit/core';
+
+/** Deterministic uniform numbers in [lo, hi) (mulberry32), so failures reproduce. */
+export function randoms(seed: number): (n: number, lo?: number, hi?: number) => Float64Array {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n, lo = -1, hi = 1) => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
+    return out;
+  };
+}
+
+export async function readF(be: Backend, t: Tensor): Promise<Float64Array> {
+  return Float64Array.from(await be.read(t));
+}
+
+/** Largest |a − b| / (atol + rtol·|b|); ≤ 1 means within tolerance. */
+export function maxScaledError(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!)));
+  return worst;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
