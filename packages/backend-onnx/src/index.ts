@@ -1,1 +1,3 @@
-export {};
+export { OnnxBackend, createOnnxBackend, type OnnxBackendOptions } from './onnx-backend.js';
+export { CUDA_INSTALL_HINT, type ExecutionProviderOption } from './execution-provider.js';
+// export-onnx: added below

@@ -1,0 +1,60 @@
+// Execution provider selection. onnxruntime-node ships only the CPU provider unless it was installed with
+// ONNXRUNTIME_NODE_INSTALL=cuda12; asking for CUDA without it throws (`Failed to load shared library`)
+// instead of falling back, so we probe CUDA once with a tiny session and fall back ourselves.
+
+import { createRequire } from 'node:module';
+import { encodeModel, FLOAT, GraphBuilder } from './onnx-graph.js';
+import { SyncSession } from './session.js';
+
+export type ExecutionProviderOption = 'auto' | 'cuda' | 'cpu';
+
+export interface ResolvedProvider {
+  readonly kind: 'cuda' | 'cpu';
+  /** Providers handed to every session, in priority order. */
+  readonly executionProviders: readonly string[];
+  /** Why CUDA is not running, when 'auto' fell back. */
+  readonly fallbackReason?: string | undefined;
+}
+
+export const CUDA_INSTALL_HINT =
+  'onnxruntime-node ships only the CPU execution provider by default. To use CUDA, install CUDA 12 and cuDNN 9, ' +
+  'then reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 set at install time ' +
+  '(e.g. `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`, or reinstall the package), ' +
+  "or use executionProvider: 'cpu' / 'auto'.";
+
+export function onnxRuntimeVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+/** Try to create a one-node session on CUDA. Returns undefined on success, the error message otherwise. */
+function probeCuda(intraOpNumThreads: number): string | undefined {
+  const g = new GraphBuilder('cuda_probe');
+  g.input('a', FLOAT, [1]);
+  g.node('Add', ['a', 'a'], ['b']);
+  g.output('b', FLOAT, [1]);
+  try {
+    const s = new SyncSession(encodeModel(g.graph()), { executionProviders: ['cuda'], intraOpNumThreads });
+    s.run({ a: [new Float32Array([1]), [1]] });
+    s.release();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function summarise(message: string): string {
+  return /Failed to load shared library|cannot open shared object|not (?:found|supported|available)/i.test(message)
+    ? 'CUDA provider not installed'
+    : `CUDA provider failed: ${message.split('\n')[0]}`;
+}
+
+export function resolveExecutionProvider(option: ExecutionProviderOption, intraOpNumThreads: number): ResolvedProvider {
+  if (option === 'cpu') return { kind: 'cpu', executionProviders: ['cpu'] };
+  const failure = probeCuda(intraOpNumThreads);
+  if (failure === undefined) return { kind: 'cuda', executionProviders: ['cuda', 'cpu'] };
+  if (option === 'cuda') {
+    throw new Error(`createOnnxBackend: executionProvider 'cuda' is not available (${failure.split('\n')[0]}). ${CUDA_INSTALL_HINT}`);
+  }
+  return { kind: 'cpu', executionProviders: ['cpu'], fallbackReason: summarise(failure) };
+}
