@@ -1,1 +1,43 @@
-export {};
+// @rnnkit/conformance: the one test suite every rnnkit backend runs. A backend's test file is:
+//   import { describeConformance } from '@rnnkit/conformance';
+//   import { createJsBackend } from './index.js';
+//   describeConformance(() => createJsBackend({ precision: 'float32' }));
+import { afterAll, describe } from 'vitest';
+import type { Backend } from '@rnnkit/core';
+import { createJsBackend } from '@rnnkit/backend-js';
+import { describeGolden } from './golden.js';
+import { describeFiniteDifferences } from './finite-differences.js';
+import type { ConformanceOptions, Suite } from './suite.js';
+import { toleranceFor } from './tolerance.js';
+
+export type { ConformanceOptions, Suite } from './suite.js';
+export { toleranceFor, type Tolerance } from './tolerance.js';
+export { compareArrays, expectClose, expectEqual, type Comparison } from './compare.js';
+export { loadGoldenCases, type GoldenCase } from './golden.js';
+
+/**
+ * Defines the conformance suite (vitest `describe`/`it` blocks) for a backend factory. The
+ * backend is created once while the suite is collected (its capabilities decide what is
+ * skipped) and closed after the last test.
+ */
+export function describeConformance(createBackend: () => Promise<Backend>, options: ConformanceOptions = {}): void {
+  describe(`rnnkit conformance${options.label ? `: ${options.label}` : ''}`, async () => {
+    const backend = await createBackend();
+    const reference = await createJsBackend({ precision: 'float64' });
+    afterAll(() => {
+      backend.close();
+      reference.close();
+    });
+    const s: Suite = {
+      backend,
+      reference,
+      tol: toleranceFor(backend.precision),
+      caps: backend.capabilities,
+      leakSteps: options.leakSteps ?? 1000,
+    };
+    describe(`${backend.name} (${backend.precision}, ${backend.device})`, () => {
+      describeGolden(s);
+      describeFiniteDifferences(s);
+    });
+  });
+}
