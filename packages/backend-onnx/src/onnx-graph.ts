@@ -69,7 +69,9 @@ export class GraphBuilder {
   /** A constant float tensor stored in the graph. */
   floats(values: ArrayLike<number>, dims: readonly number[], name?: string): string {
     const n = name ?? this.fresh('cf');
-    this.initializers.push({ name: n, dataType: FLOAT, dims: [...dims], floatData: Array.from(values) });
+    // raw little-endian bytes: compact and fast to encode for large tables (embeddings)
+    const f = Float32Array.from(values);
+    this.initializers.push({ name: n, dataType: FLOAT, dims: [...dims], rawData: new Uint8Array(f.buffer) });
     return n;
   }
 
