@@ -1,1 +1,29 @@
-export {};
+import { detectGpujs, type GpujsMode } from './detect.js';
+import { Engine } from './engine.js';
+import { GpujsBackend } from './backend.js';
+
+export { GpujsBackend } from './backend.js';
+export type { GpujsMode } from './detect.js';
+
+export interface GpujsBackendOptions {
+  /**
+   * 'auto' (default): gpu.js's best engine (headless-gl in Node, WebGL in a browser), falling
+   * back to WebAssembly/CPU kernels when no GL context exists (the backend's `name` says which).
+   * 'webgl': WebGL or an error. 'cpu': gpu.js CPU kernels.
+   */
+  readonly mode?: GpujsMode;
+  /** Throw instead of falling back when WebGL does not really run. */
+  readonly requireWebGL?: boolean;
+}
+
+/** Create the gpu.js backend, after checking with a probe kernel what engine really runs. */
+export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
+  const mode = options.mode ?? 'auto';
+  if (mode !== 'auto' && mode !== 'webgl' && mode !== 'cpu') {
+    throw new Error(`gpujs: options.mode must be 'webgl', 'auto' or 'cpu', got ${String(mode)}`);
+  }
+  const requireWebGL = options.requireWebGL === true || mode === 'webgl';
+  if (requireWebGL && mode === 'cpu') throw new Error(`gpujs: requireWebGL contradicts mode 'cpu'`);
+  const d = detectGpujs(mode, requireWebGL);
+  return new GpujsBackend(new Engine(d.gpu, d.kernelClass, d.kind, requireWebGL), d.device);
+}

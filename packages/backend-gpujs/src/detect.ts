@@ -1,0 +1,95 @@
+// Which gpu.js engine really runs. gpu.js picks a kernel class when the GPU instance is built and
+// falls back silently (no X display in Node: HeadlessGLKernel unsupported → WebAssemblyKernel or
+// CPUKernel) while `gpu.mode` still says 'gpu'. So we compile a probe kernel, check its class
+// and its numbers, and report that.
+import { GPU } from 'gpu.js';
+import type { EngineKind } from './engine.js';
+
+export type GpujsMode = 'webgl' | 'auto' | 'cpu';
+
+export interface Detected {
+  readonly gpu: GPU;
+  readonly kernelClass: string;
+  readonly kind: EngineKind;
+  readonly device: string;
+}
+
+const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+
+const fallbackHint = isNode
+  ? 'in Node run under xvfb-run (xvfb-run -a node ...) or set DISPLAY, and check that the optional `gl` package built'
+  : 'check that the browser exposes WebGL with float textures';
+
+function webglError(what: string): Error {
+  return new Error(
+    `gpujs: WebGL requested but ${what}; ${fallbackHint}; or create the backend with { mode: 'auto' } to accept the fallback`,
+  );
+}
+
+function gpujsMode(mode: GpujsMode): string {
+  if (mode === 'cpu') return 'cpu';
+  if (mode === 'auto') return 'gpu';
+  return isNode ? 'headlessgl' : 'webgl2';
+}
+
+function kindOf(cls: string, mode: string | undefined): EngineKind {
+  if (/GL/.test(cls) || mode === 'gpu' || mode === 'headlessgl' || mode === 'webgl' || mode === 'webgl2') return 'webgl';
+  if (/Assembly/.test(cls) || mode === 'webasm') return 'wasm';
+  return 'cpu';
+}
+
+interface GlLike {
+  RENDERER: number;
+  VERSION: number;
+  getParameter(p: number): unknown;
+  getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number } | null;
+}
+
+/** The GL renderer in words: the unmasked renderer when the context exposes it, else RENDERER/VERSION. */
+function glRenderer(gl: GlLike | undefined): string {
+  if (gl === undefined || typeof gl.getParameter !== 'function') return 'unknown renderer';
+  try {
+    const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+    const unmasked = dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : null;
+    const renderer = String(gl.getParameter(gl.RENDERER));
+    const version = String(gl.getParameter(gl.VERSION));
+    return unmasked ? `${String(unmasked)}, ${version}` : `${renderer}, ${version}`;
+  } catch {
+    return 'unknown renderer';
+  }
+}
+
+export function detectGpujs(mode: GpujsMode, requireWebGL: boolean): Detected {
+  const wantWebGL = requireWebGL || mode === 'webgl';
+  let gpu: GPU;
+  try {
+    gpu = new GPU({ mode: gpujsMode(wantWebGL && mode === 'auto' ? 'webgl' : mode) as never });
+  } catch (e) {
+    if (wantWebGL) throw webglError(`gpu.js cannot create a WebGL context (${(e as Error).message})`);
+    throw e;
+  }
+  const probe = gpu.createKernel(
+    'function (a) { return a[this.thread.x] * 2 + 1; }' as never,
+    { output: [4], pipeline: true, immutable: true, precision: 'single' } as never,
+  ) as unknown as ((a: Float32Array) => unknown) & {
+    kernel: { constructor: { name: string; mode?: string }; context?: GlLike };
+  };
+  const out = probe(new Float32Array([0, 1, 2, 3]));
+  const cls = probe.kernel.constructor.name;
+  const kind = kindOf(cls, probe.kernel.constructor.mode);
+  const values = out && typeof (out as { toArray?: unknown }).toArray === 'function'
+    ? (out as { toArray(): ArrayLike<number> }).toArray()
+    : (out as ArrayLike<number>);
+  const ok = values.length >= 4 && values[0] === 1 && values[3] === 7;
+  (out as { delete?: () => void }).delete?.();
+  if (wantWebGL && kind !== 'webgl') {
+    void Promise.resolve(gpu.destroy()).catch(() => undefined);
+    throw webglError(`gpu.js fell back to ${cls}`);
+  }
+  if (!ok) {
+    void Promise.resolve(gpu.destroy()).catch(() => undefined);
+    throw new Error(`gpujs: probe kernel (${cls}) returned wrong values ${Array.from(values).join(',')}`);
+  }
+  const device = kind === 'webgl' ? `webgl (${cls}, ${glRenderer(probe.kernel.context)})` : `${kind} (${cls}, gpu.js fallback)`;
+  return { gpu, kernelClass: cls, kind, device };
+}

@@ -1,0 +1,117 @@
+// The gpu.js engine: one GPU instance, a cache of compiled kernels, and the storage rule.
+//
+// Storage rule: every float tensor lives in a gpu.js pipeline texture (a flat 1-D texture of
+// `size` floats, gpu.js packs it into a near-square 2-D texture). When gpu.js fell back to a
+// CPU/WebAssembly kernel (only allowed without `requireWebGL`), the same code runs with
+// Float32Arrays in place of textures. int32 tensors (token ids, class labels) always stay on the
+// host as Int32Array: kernels only ever need them as small per-call uniforms-like arrays, and
+// host copies let us validate ids and build the embedding-gradient index without a read-back.
+import { GPU, Texture } from 'gpu.js';
+
+/** What a kernel output or a stored tensor is: a GPU texture, or a host array after a fallback. */
+export type Storage = Texture | Float32Array;
+/** What kernels accept as arguments. */
+export type KernelArg = Storage | number;
+
+export type EngineKind = 'webgl' | 'wasm' | 'cpu';
+
+interface KernelFn {
+  (...args: KernelArg[]): unknown;
+  kernel: { constructor: { name: string; mode?: string } };
+}
+
+export interface KernelSpec {
+  /** Cache key: the kernel kind plus every constant that changes the compiled program. */
+  readonly key: string;
+  /** gpu.js kernel source (a function expression as a string, so bundlers never rewrite it). */
+  readonly source: string;
+  /** Flat output length. */
+  readonly size: number;
+  readonly constants?: Record<string, number>;
+}
+
+export class Engine {
+  readonly gpu: GPU;
+  readonly requireWebGL: boolean;
+  /** Class name of the kernels gpu.js builds for this instance (probe result). */
+  readonly kernelClass: string;
+  readonly kind: EngineKind;
+  private readonly kernels = new Map<string, KernelFn>();
+  private closed = false;
+
+  constructor(gpu: GPU, kernelClass: string, kind: EngineKind, requireWebGL: boolean) {
+    this.gpu = gpu;
+    this.kernelClass = kernelClass;
+    this.kind = kind;
+    this.requireWebGL = requireWebGL;
+  }
+
+  /** Run a cached kernel (built on first use). Outputs are always fresh storage the caller owns. */
+  run(spec: KernelSpec, args: readonly KernelArg[]): Storage {
+    if (this.closed) throw new Error('gpujs backend: used after close()');
+    let k = this.kernels.get(spec.key);
+    const fresh = k === undefined;
+    if (k === undefined) {
+      k = this.gpu.createKernel(spec.source as never, {
+        output: [spec.size],
+        constants: spec.constants ?? {},
+        pipeline: true,
+        // Each call returns a new texture: handles and saved buffers outlive the next call of
+        // the same kernel (the recurrent step kernels are called T times per layer).
+        immutable: true,
+        precision: 'single',
+        tactic: 'precision',
+        // Our index maths divides with a +0.5 guard; gpu.js's own fix is not needed.
+        fixIntegerDivisionAccuracy: false,
+      } as never) as unknown as KernelFn;
+      this.kernels.set(spec.key, k);
+    }
+    const out = k(...args);
+    if (fresh) this.checkKernel(k, spec.key);
+    return this.adopt(out);
+  }
+
+  /** A kernel that failed to compile for WebGL is silently replaced by a CPUKernel in gpu.js. */
+  private checkKernel(k: KernelFn, key: string): void {
+    const cls = k.kernel.constructor.name;
+    if (cls !== this.kernelClass && this.requireWebGL) {
+      throw new Error(`gpujs: kernel '${key}' fell back from ${this.kernelClass} to ${cls}; WebGL was required`);
+    }
+  }
+
+  private adopt(out: unknown): Storage {
+    if (out instanceof Texture) return out;
+    if (out instanceof Float32Array) return new Float32Array(out);
+    if (Array.isArray(out) || ArrayBuffer.isView(out)) return Float32Array.from(out as ArrayLike<number>);
+    throw new Error(`gpujs: unexpected kernel output ${Object.prototype.toString.call(out)}`);
+  }
+
+  /** Number of compiled kernels (for tests and diagnostics). */
+  kernelCount(): number {
+    return this.kernels.size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // gpu.destroy() destroys every kernel it created (and their textures) and the GL context.
+    this.kernels.clear();
+    void Promise.resolve(this.gpu.destroy()).catch(() => undefined);
+  }
+}
+
+/** Another owner of the same data (textures are reference counted by gpu.js; arrays are never mutated). */
+export function share(s: Storage): Storage {
+  return s instanceof Texture ? s.clone() : s;
+}
+
+export function release(s: Storage): void {
+  if (s instanceof Texture) s.delete();
+}
+
+export function toHost(s: Storage, size: number): Float32Array {
+  if (!(s instanceof Texture)) return new Float32Array(s);
+  const a = s.toArray() as unknown;
+  if (a instanceof Float32Array) return a.length === size ? a : a.slice(0, size);
+  return Float32Array.from(a as ArrayLike<number>).slice(0, size);
+}
