@@ -7,6 +7,8 @@ import type { Backend } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { describeGolden } from './golden.js';
 import { describeFiniteDifferences } from './finite-differences.js';
+import { describeBackendVsReference } from './backend-vs-reference.js';
+import { describeSequenceLengths } from './sequence-lengths.js';
 import type { ConformanceOptions, Suite } from './suite.js';
 import { toleranceFor } from './tolerance.js';
 
@@ -38,6 +40,8 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
     describe(`${backend.name} (${backend.precision}, ${backend.device})`, () => {
       describeGolden(s);
       describeFiniteDifferences(s);
+      describeBackendVsReference(s);
+      describeSequenceLengths(s);
     });
   });
 }

@@ -1,0 +1,280 @@
+// The backend under test against the float64 reference on random (seeded) problems: every cell
+// in every variant, forward values and every gradient; dense, embedding, losses, predictions,
+// tensor helpers and optimizer updates. Inputs are rounded to float32 first, so both backends
+// receive the same numbers and only the arithmetic differs.
+import { describe, it } from 'vitest';
+import { describeCell, Rng, type Backend, type Tensor } from '@rnnkit/core';
+import { expectClose } from './compare.js';
+import { randomArray, roundF32, take } from './host.js';
+import { randomDirectionProblem, randomProblem, runDirection, runLayer } from './recurrent-harness.js';
+import { ALL_CELLS, supportsCell, type Suite } from './suite.js';
+
+type Results = Record<string, Float64Array | undefined>;
+
+/** Runs `fn` on the backend and on the reference and compares every named result. */
+async function againstReference(s: Suite, what: string, tol: number, fn: (b: Backend) => Promise<Results>): Promise<void> {
+  const expected = await fn(s.reference);
+  const actual = await fn(s.backend);
+  for (const [name, e] of Object.entries(expected)) {
+    if (!e) continue;
+    const a = actual[name];
+    if (!a) throw new Error(`${what}: ${name}: the backend returned nothing, the reference returned ${e.length} values`);
+    expectClose(a, e, tol, `${what}: ${name}`);
+  }
+}
+
+const VARIANTS = [
+  { name: 'plain', lengths: false, reverse: false, initialState: false },
+  { name: 'lengths', lengths: true, reverse: false, initialState: false },
+  { name: 'reverse', lengths: false, reverse: true, initialState: false },
+  { name: 'reverse with lengths', lengths: true, reverse: true, initialState: false },
+  { name: 'initial state given', lengths: false, reverse: false, initialState: true },
+] as const;
+
+function r32(rng: Rng, n: number, scale = 1): Float64Array {
+  return roundF32(randomArray(rng, n, scale));
+}
+
+export function describeBackendVsReference(s: Suite): void {
+  const { tol, caps } = s;
+  describe('backend vs float64 reference', () => {
+    for (const [ci, cell] of ALL_CELLS.entries()) {
+      for (const [vi, v] of VARIANTS.entries()) {
+        const skip = !supportsCell(caps, cell) || (v.lengths && !caps.sequenceLengths);
+        it.skipIf(skip)(`${describeCell(cell)} one direction, ${v.name}: y, hT, cT${caps.training ? ', dx, dh0, dc0, dWIh, dWHh, dBIh, dBHh' : ''}`, async () => {
+          const p = randomDirectionProblem({
+            cell,
+            B: 3,
+            T: 6,
+            I: 4,
+            H: 5,
+            lengths: v.lengths ? Int32Array.from([6, 1, 4]) : undefined,
+            reverse: v.reverse,
+            initialState: v.initialState,
+            seed: 100 + ci * 10 + vi,
+          });
+          await againstReference(s, `${describeCell(cell)} ${v.name}`, tol.gradient, async (b) => {
+            const r = await runDirection(b, p, caps.training);
+            // Forward values get the tighter tolerance.
+            expectClose(r.y, (await runDirection(s.reference, p, false)).y, tol.forward, `${describeCell(cell)} ${v.name}: y (forward tolerance)`);
+            return { ...r } as Results;
+          });
+        });
+      }
+      const skip = !supportsCell(caps, cell) || !caps.sequenceLengths;
+      it.skipIf(skip)(`${describeCell(cell)} 2 stacked bidirectional layers with lengths and initial states (core composition)`, async () => {
+        const p = randomProblem({
+          cell,
+          B: 3,
+          T: 5,
+          inputSize: 3,
+          hiddenSize: 4,
+          numLayers: 2,
+          bidirectional: true,
+          lengths: Int32Array.from([5, 2, 3]),
+          initialState: true,
+          seed: 200 + ci,
+        });
+        await againstReference(s, `${describeCell(cell)} stacked bidirectional`, tol.gradient, async (b) => {
+          const { out, grads } = await runLayer(b, p, caps.training);
+          const r: Results = { y: out.y };
+          out.hT.forEach((h, i) => (r[`hT[${i}]`] = h));
+          out.cT?.forEach((c, i) => (r[`cT[${i}]`] = c));
+          if (grads) {
+            r.dx = grads.dx;
+            grads.dh0.forEach((h, i) => (r[`dh0[${i}]`] = h));
+            grads.dc0?.forEach((c, i) => (r[`dc0[${i}]`] = c));
+            for (const [name, g] of grads.params) r[name] = g;
+          }
+          return r;
+        });
+      });
+    }
+
+    it(`dense forward${caps.training ? ' and backward' : ''}`, async () => {
+      const rng = new Rng(300);
+      const [N, I, U] = [7, 9, 5];
+      const w = r32(rng, U * I);
+      const bias = r32(rng, U);
+      const x = r32(rng, N * I);
+      const dy = r32(rng, N * U);
+      await againstReference(s, 'dense', tol.gradient, async (b) => {
+        const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [N, I], 'float32')];
+        const f = b.denseForward(wt, bt, xt, caps.training);
+        b.dispose(xt);
+        const out: Results = { y: await take(b, f.y) };
+        if (caps.training) {
+          const dyt = b.tensor(dy, [N, U], 'float32');
+          const g = b.denseBackward(f.saved!, dyt);
+          b.disposeSaved(f.saved!);
+          b.dispose(dyt);
+          Object.assign(out, { dx: await take(b, g.dx), dw: await take(b, g.dw), db: await take(b, g.db) });
+        }
+        b.dispose(wt);
+        b.dispose(bt);
+        return out;
+      });
+    });
+
+    it(`embedding forward${caps.training ? ' and backward (repeated ids)' : ''}`, async () => {
+      const rng = new Rng(301);
+      const [V, E, B, T] = [11, 4, 3, 5];
+      const w = r32(rng, V * E);
+      const ids = Int32Array.from({ length: B * T }, () => rng.int(V));
+      ids[0] = ids[1] = ids[7] = 3;
+      const dy = r32(rng, B * T * E);
+      await againstReference(s, 'embedding', tol.gradient, async (b) => {
+        const wt = b.tensor(w, [V, E], 'float32');
+        const idt = b.tensor(ids, [B, T], 'int32');
+        const f = b.embeddingForward(wt, idt, caps.training);
+        b.dispose(idt);
+        const out: Results = { y: await take(b, f.y) };
+        if (caps.training) {
+          const dyt = b.tensor(dy, [B, T, E], 'float32');
+          out.dWeight = await take(b, b.embeddingBackward(f.saved!, dyt).dWeight);
+          b.disposeSaved(f.saved!);
+          b.dispose(dyt);
+        }
+        b.dispose(wt);
+        return out;
+      });
+    });
+
+    it('losses: softmaxCrossEntropy (plain and with a weights mask), sigmoidBinaryCrossEntropy, meanSquaredError', async () => {
+      const rng = new Rng(302);
+      const [N, C] = [6, 4];
+      const logits = r32(rng, N * C, 3);
+      const labels = Int32Array.from([0, 3, 2, 1, 1, 3]);
+      const mask = Float64Array.from([1, 1, 0, 1, 0, 1]);
+      const targets = Float64Array.from([0, 1, 1, 0, 0.25, 1]);
+      const pred = r32(rng, N * 2);
+      const goal = r32(rng, N * 2);
+      await againstReference(s, 'losses', tol.forward, async (b) => {
+        const lt = b.tensor(logits, [N, C], 'float32');
+        const lab = b.tensor(labels, [N], 'int32');
+        const w = b.tensor(mask, [N], 'float32');
+        const bl = b.tensor(logits.subarray(0, N), [N], 'float32');
+        const tg = b.tensor(targets, [N], 'float32');
+        const pt = b.tensor(pred, [N, 2], 'float32');
+        const gt = b.tensor(goal, [N, 2], 'float32');
+        const out: Results = {};
+        const keep = async (name: string, r: { loss: Tensor; grad: Tensor }) => {
+          if (r.loss.shape.length !== 0) throw new Error(`${name}: loss: expected shape [], got [${r.loss.shape.join(', ')}]`);
+          out[`${name} loss`] = await take(b, r.loss);
+          out[`${name} grad`] = await take(b, r.grad);
+        };
+        await keep('softmaxCrossEntropy', b.softmaxCrossEntropy(lt, lab));
+        await keep('softmaxCrossEntropy(weights)', b.softmaxCrossEntropy(lt, lab, w));
+        await keep('sigmoidBinaryCrossEntropy', b.sigmoidBinaryCrossEntropy(bl, tg));
+        await keep('meanSquaredError', b.meanSquaredError(pt, gt));
+        [lt, lab, w, bl, tg, pt, gt].forEach((t) => b.dispose(t));
+        return out;
+      });
+    });
+
+    it('softmax, sigmoid, concatLast, sliceLast, add, mul, reshape, sumSquares, scaleInPlace', async () => {
+      const rng = new Rng(303);
+      const a = r32(rng, 2 * 3 * 4, 4);
+      const c = r32(rng, 2 * 3 * 2, 4);
+      const m = r32(rng, 2 * 3 * 4);
+      await againstReference(s, 'helpers', tol.forward, async (b) => {
+        const at = b.tensor(a, [2, 3, 4], 'float32');
+        const ct = b.tensor(c, [2, 3, 2], 'float32');
+        const mt = b.tensor(m, [2, 3, 4], 'float32');
+        const flat = b.reshape(at, [6, 4]);
+        const shapeOf = (t: { shape: readonly number[] }) => Float64Array.from(t.shape);
+        const out: Results = {};
+        const put = async (name: string, t: Tensor) => {
+          out[`${name} shape`] = shapeOf(t);
+          out[name] = await take(b, t);
+        };
+        await put('softmax', b.softmax(flat));
+        await put('sigmoid', b.sigmoid(at));
+        await put('concatLast', b.concatLast(at, ct));
+        await put('sliceLast(1, 2)', b.sliceLast(at, 1, 2));
+        await put('add', b.add(at, mt));
+        await put('mul', b.mul(at, mt));
+        await put('sumSquares', b.sumSquares([at, ct]));
+        const zero = b.zeros([2, 3, 4]);
+        const scaled = b.add(at, zero);
+        b.dispose(zero);
+        b.scaleInPlace(scaled, -0.37);
+        await put('scaleInPlace', scaled);
+        await put('reshape', flat);
+        // reshape must not alias: the source is still intact and usable after the reshape is disposed.
+        out['source after reshape'] = await take(b, at);
+        [ct, mt].forEach((t) => b.dispose(t));
+        return out;
+      });
+    });
+
+    const optimizerCases: { name: string; run: (b: Backend, p: OptState) => void }[] = [
+      {
+        name: 'adam (weight decay, 3 steps for bias correction)',
+        run: (b, t) => {
+          for (let step = 1; step <= 3; step++) b.adamUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step });
+        },
+      },
+      {
+        name: 'sgd plain (momentum 0)',
+        run: (b, t) => b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, first: true }),
+      },
+      {
+        name: 'sgd momentum 0.9, dampening 0.1, weight decay (2 steps)',
+        run: (b, t) => {
+          for (const first of [true, false]) b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01, first });
+        },
+      },
+      {
+        name: 'sgd nesterov momentum 0.9 (2 steps)',
+        run: (b, t) => {
+          for (const first of [true, false]) b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, first });
+        },
+      },
+      {
+        name: 'rmsprop without momentum (2 steps)',
+        run: (b, t) => {
+          for (let i = 0; i < 2; i++) b.rmspropUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0.01 });
+        },
+      },
+      {
+        name: 'rmsprop with momentum 0.9 (2 steps)',
+        run: (b, t) => {
+          for (let i = 0; i < 2; i++) b.rmspropUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0.9, weightDecay: 0 });
+        },
+      },
+    ];
+    for (const [oi, o] of optimizerCases.entries()) {
+      it.skipIf(!caps.training)(`optimizer update in place: ${o.name}`, async () => {
+        const rng = new Rng(400 + oi);
+        const n = 12;
+        const param = r32(rng, n);
+        const grad = r32(rng, n);
+        await againstReference(s, o.name, tol.update, async (b) => {
+          const t: OptState = {
+            param: b.tensor(param, [3, 4], 'float32'),
+            grad: b.tensor(grad, [3, 4], 'float32'),
+            s1: b.zeros([3, 4]),
+            s2: b.zeros([3, 4]),
+          };
+          o.run(b, t);
+          const out: Results = { param: await take(b, t.param), grad: await take(b, t.grad) };
+          out.slot1 = await take(b, t.s1);
+          out.slot2 = await take(b, t.s2);
+          // The slots a momentum-free SGD ignores may hold anything; compare only what is defined.
+          if (o.name.startsWith('sgd plain')) out.slot1 = out.slot2 = undefined;
+          if (o.name.startsWith('sgd')) out.slot2 = undefined;
+          if (o.name.startsWith('rmsprop without')) out.slot2 = undefined;
+          return out;
+        });
+      });
+    }
+  });
+}
+
+interface OptState {
+  readonly param: Tensor;
+  readonly grad: Tensor;
+  readonly s1: Tensor;
+  readonly s2: Tensor;
+}
