@@ -14,7 +14,7 @@ export interface Detected {
   readonly device: string;
 }
 
-const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 const fallbackHint = isNode
   ? 'in Node run under xvfb-run (xvfb-run -a node ...) or set DISPLAY, and check that the optional `gl` package built'
@@ -26,10 +26,9 @@ function webglError(what: string): Error {
   );
 }
 
+/** gpu.js's own mode: 'gpu' tries headless-gl, WebGL2, WebGL, then WebAssembly; the probe says which won. */
 function gpujsMode(mode: GpujsMode): string {
-  if (mode === 'cpu') return 'cpu';
-  if (mode === 'auto') return 'gpu';
-  return isNode ? 'headlessgl' : 'webgl2';
+  return mode === 'cpu' ? 'cpu' : 'gpu';
 }
 
 function kindOf(cls: string, mode: string | undefined): EngineKind {
@@ -63,7 +62,7 @@ export function detectGpujs(mode: GpujsMode, requireWebGL: boolean): Detected {
   const wantWebGL = requireWebGL || mode === 'webgl';
   let gpu: GPU;
   try {
-    gpu = new GPU({ mode: gpujsMode(wantWebGL && mode === 'auto' ? 'webgl' : mode) as never });
+    gpu = new GPU({ mode: gpujsMode(mode) as never });
   } catch (e) {
     if (wantWebGL) throw webglError(`gpu.js cannot create a WebGL context (${(e as Error).message})`);
     throw e;
