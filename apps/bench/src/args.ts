@@ -1,0 +1,89 @@
+// Command-line options. Parsing is separate from running so that tests can check defaults and errors.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_IDS, type BackendId } from './backends.js';
+import { PROFILE_NAMES, TASK_NAMES, type ProfileName, type TaskName } from './config.js';
+
+export interface BenchOptions {
+  readonly tasks: readonly TaskName[];
+  /** Explicit list, or undefined: every backend that is installed and working. */
+  readonly backends: readonly BackendId[] | undefined;
+  readonly profile: ProfileName;
+  /** Overrides the profile's epochs. */
+  readonly epochs: number | undefined;
+  readonly seed: number;
+  readonly out: string;
+  readonly peers: boolean;
+  readonly open: boolean;
+}
+
+function parseTask(v: string): TaskName[] {
+  if (v === 'all') return [...TASK_NAMES];
+  if ((TASK_NAMES as readonly string[]).includes(v)) return [v as TaskName];
+  throw new InvalidArgumentError(`expected one of ${[...TASK_NAMES, 'all'].join(', ')}, got '${v}'.`);
+}
+
+function parseBackends(v: string): BackendId[] {
+  const ids = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (ids.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of ${BACKEND_IDS.join(', ')}, got '${v}'.`);
+  for (const id of ids) {
+    if (!(BACKEND_IDS as readonly string[]).includes(id)) {
+      throw new InvalidArgumentError(`unknown backend '${id}'; expected a comma-separated list of ${BACKEND_IDS.join(', ')}.`);
+    }
+  }
+  return [...new Set(ids)] as BackendId[];
+}
+
+function parseProfile(v: string): ProfileName {
+  if ((PROFILE_NAMES as readonly string[]).includes(v)) return v as ProfileName;
+  throw new InvalidArgumentError(`expected one of ${PROFILE_NAMES.join(', ')}, got '${v}'.`);
+}
+
+function integer(min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${v}'.`);
+    return n;
+  };
+}
+
+/** The workspace root (the folder with pnpm-workspace.yaml) above `from`, else `from`. */
+export function workspaceRoot(from: string): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) return resolve(from);
+  }
+}
+
+export function buildCommand(): Command {
+  return new Command('rnnkit-bench')
+    .description('Trains and evaluates the same LSTM models on real MNIST and IMDB data on every rnnkit backend, and writes JSON, Markdown and HTML reports.')
+    .addOption(new Option('--task <name>', 'mnist, imdb or all').argParser(parseTask).default([...TASK_NAMES], 'all'))
+    .addOption(new Option('--backends <list>', `comma-separated: ${BACKEND_IDS.join(', ')}`).argParser(parseBackends).default(undefined, 'every backend installed and working'))
+    .addOption(new Option('--profile <name>', 'quick (seeded subsets, a few minutes), full (the standard configuration) or tiny (smoke test)').argParser(parseProfile).default('quick'))
+    .addOption(new Option('--epochs <n>', "override the profile's epochs").argParser(integer(1)))
+    .addOption(new Option('--seed <n>', 'seed for weights, shuffling and subsets').argParser(integer(0)).default(42))
+    .addOption(new Option('--out <dir>', 'folder for results.json, results.md and report.html').default(undefined, 'bench-results/ at the repository root'))
+    .option('--peers', "add TensorFlow.js' own tf.layers.lstm on the same data and configuration as a reference row", false)
+    .option('--open', 'open report.html in a browser at the end (xdg-open/open)', false)
+    .allowExcessArguments(false);
+}
+
+/** Parses `argv` (without node and script). Throws a CommanderError on bad input (the CLI prints it). */
+export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOptions {
+  const cmd = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  // `pnpm bench -- --task mnist` passes a literal `--` through; skip it.
+  cmd.parse(argv.filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
+  const o = cmd.opts<{ task: TaskName[]; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; out?: string; peers: boolean; open: boolean }>();
+  return {
+    tasks: o.task,
+    backends: o.backends,
+    profile: o.profile,
+    epochs: o.epochs,
+    seed: o.seed,
+    out: resolve(cwd, o.out ?? join(workspaceRoot(cwd), 'bench-results')),
+    peers: o.peers,
+    open: o.open,
+  };
+}

@@ -1,0 +1,115 @@
+// Benchmark configurations. The `full` profile is the issue's standard configuration; `quick` runs
+// the very same models and hyper-parameters on seeded subsets, so a default run stays short.
+import { layers, type LayerSpec, type LossName } from '@rnnkit/core';
+
+export type TaskName = 'mnist' | 'imdb';
+export type ProfileName = 'quick' | 'full' | 'tiny';
+
+export const TASK_NAMES: readonly TaskName[] = ['mnist', 'imdb'];
+/** `tiny` is for tests and smoke checks: a handful of samples, same models. */
+export const PROFILE_NAMES: readonly ProfileName[] = ['quick', 'full', 'tiny'];
+
+export interface MnistModel {
+  readonly kind: 'mnist';
+  /** Features per step (one pixel row) and steps (rows). */
+  readonly inputSize: 28;
+  readonly steps: 28;
+  readonly hiddenSize: number;
+  readonly classes: 10;
+}
+
+export interface ImdbModel {
+  readonly kind: 'imdb';
+  readonly numWords: number;
+  readonly maxLen: number;
+  readonly padding: 'pre';
+  readonly truncating: 'pre';
+  readonly embeddingSize: number;
+  readonly hiddenSize: number;
+}
+
+export interface TaskConfig {
+  readonly task: TaskName;
+  readonly profile: ProfileName;
+  readonly model: MnistModel | ImdbModel;
+  readonly loss: LossName;
+  readonly optimizer: { readonly type: 'adam'; readonly lr: number };
+  readonly batchSize: number;
+  readonly epochs: number;
+  /** Training samples used (a seeded subset when smaller than the split). */
+  readonly trainSamples: number;
+  /** Test samples evaluated after every epoch (a seeded subset when smaller than the split). */
+  readonly testSamples: number;
+  /** Model initialisation, shuffling and subset selection. */
+  readonly seed: number;
+}
+
+export const MNIST_TRAIN_SIZE = 60_000;
+export const MNIST_TEST_SIZE = 10_000;
+export const IMDB_TRAIN_SIZE = 25_000;
+export const IMDB_TEST_SIZE = 25_000;
+
+const MNIST_MODEL: MnistModel = { kind: 'mnist', inputSize: 28, steps: 28, hiddenSize: 128, classes: 10 };
+const IMDB_MODEL: ImdbModel = {
+  kind: 'imdb',
+  numWords: 10_000,
+  maxLen: 200,
+  padding: 'pre',
+  truncating: 'pre',
+  embeddingSize: 64,
+  hiddenSize: 64,
+};
+
+// Subset sizes per profile. quick: sized so that every backend on a 2-core machine finishes both
+// tasks in about five minutes together (see README for measured times).
+const SIZES: Record<ProfileName, Record<TaskName, { train: number; test: number; epochs: number }>> = {
+  full: { mnist: { train: MNIST_TRAIN_SIZE, test: MNIST_TEST_SIZE, epochs: 3 }, imdb: { train: IMDB_TRAIN_SIZE, test: IMDB_TEST_SIZE, epochs: 2 } },
+  quick: { mnist: { train: 2048, test: 1000, epochs: 1 }, imdb: { train: 1024, test: 500, epochs: 1 } },
+  tiny: { mnist: { train: 64, test: 32, epochs: 1 }, imdb: { train: 32, test: 16, epochs: 1 } },
+};
+
+export function taskConfig(task: TaskName, profile: ProfileName, overrides: { epochs?: number | undefined; seed?: number | undefined } = {}): TaskConfig {
+  if (!TASK_NAMES.includes(task)) throw new Error(`task: expected one of ${TASK_NAMES.join(', ')}, got ${JSON.stringify(task)}`);
+  if (!PROFILE_NAMES.includes(profile)) throw new Error(`profile: expected one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(profile)}`);
+  const size = SIZES[profile][task];
+  const common = {
+    task,
+    profile,
+    optimizer: { type: 'adam', lr: 0.001 } as const,
+    epochs: overrides.epochs ?? size.epochs,
+    trainSamples: size.train,
+    testSamples: size.test,
+    seed: overrides.seed ?? 42,
+  };
+  return task === 'mnist'
+    ? { ...common, model: MNIST_MODEL, loss: 'softmaxCrossEntropy', batchSize: 128 }
+    : { ...common, model: IMDB_MODEL, loss: 'sigmoidBinaryCrossEntropy', batchSize: 64 };
+}
+
+/** The rnnkit layers of a task's model (last hidden state → dense; logits out). */
+export function modelLayers(model: MnistModel | ImdbModel): LayerSpec[] {
+  if (model.kind === 'mnist') {
+    return [layers.lstm({ inputSize: model.inputSize, hiddenSize: model.hiddenSize }), layers.dense({ units: model.classes })];
+  }
+  return [
+    layers.embedding({ inputDim: model.numWords, outputDim: model.embeddingSize }),
+    layers.lstm({ hiddenSize: model.hiddenSize }),
+    layers.dense({ units: 1 }),
+  ];
+}
+
+/** One line describing the model, for reports. */
+export function describeModel(model: MnistModel | ImdbModel): string {
+  return model.kind === 'mnist'
+    ? `LSTM(${model.inputSize}→${model.hiddenSize}) over ${model.steps} rows, last hidden state, dense ${model.classes}, softmax cross-entropy`
+    : `embedding ${model.numWords}×${model.embeddingSize}, LSTM ${model.hiddenSize}, last hidden state, dense 1, sigmoid binary cross-entropy; ` +
+        `vocabulary ${model.numWords}, maxLen ${model.maxLen} (padding and truncating '${model.padding}')`;
+}
+
+/** Trainable parameters of the model (PyTorch counts: LSTM has both bias_ih and bias_hh). */
+export function parameterCount(model: MnistModel | ImdbModel): number {
+  const lstm = (input: number, hidden: number) => 4 * hidden * (input + hidden + 2);
+  return model.kind === 'mnist'
+    ? lstm(model.inputSize, model.hiddenSize) + model.hiddenSize * model.classes + model.classes
+    : model.numWords * model.embeddingSize + lstm(model.embeddingSize, model.hiddenSize) + model.hiddenSize + 1;
+}

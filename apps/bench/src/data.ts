@@ -1,0 +1,45 @@
+// Loads a task's data and takes the seeded subsets every backend sees, so the data are identical in
+// every process: same samples, same order (core's epochOrder shuffles with the model seed).
+import { datasetSize, epochOrder, gatherBatch, type Dataset } from '@rnnkit/core';
+import { loadImdb, loadMnist, type ImdbOptions } from '@rnnkit/datasets';
+import type { TaskConfig } from './config.js';
+
+export interface TaskData {
+  readonly train: Dataset;
+  readonly test: Dataset;
+}
+
+export type DataProgress = (stage: string, done: number, total: number) => void;
+
+/** Both splits, cut to the configuration's sizes. IMDB tokenises on the first call and then reads its disk cache. */
+export async function loadTaskData(config: TaskConfig, onProgress?: DataProgress): Promise<TaskData> {
+  let train: Dataset;
+  let test: Dataset;
+  if (config.model.kind === 'mnist') {
+    onProgress?.('read', 0, 1);
+    ({ train, test } = await loadMnist());
+    onProgress?.('read', 1, 1);
+  } else {
+    const m = config.model;
+    const options: ImdbOptions = { numWords: m.numWords, maxLen: m.maxLen, padding: m.padding, truncating: m.truncating };
+    if (onProgress) options.onProgress = onProgress;
+    ({ train, test } = await loadImdb(options));
+  }
+  return {
+    train: seededSubset(train, config.trainSamples, config.seed, 1),
+    test: seededSubset(test, config.testSamples, config.seed, 2),
+  };
+}
+
+/**
+ * The first `n` samples of a seeded permutation (the whole set, in its original order, when n covers it).
+ * A random subset matters: IMDB's splits are sorted by label, so a prefix would hold one class only.
+ */
+export function seededSubset(ds: Dataset, n: number, seed: number, stream: number): Dataset {
+  const size = datasetSize(ds);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`samples: expected a positive integer, got ${n}`);
+  if (n >= size) return ds;
+  // Sorted, so the subset keeps the split's order and only the choice of samples is random.
+  const idx = epochOrder(size, seed, 1000 + stream, true).slice(0, n).sort();
+  return gatherBatch(ds, idx);
+}

@@ -1,0 +1,49 @@
+// Number and text formatting shared by the Markdown and HTML reports.
+import type { BackendRun, TaskResult } from './results.js';
+
+export function fmtRate(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  return v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+export function fmtBytes(v: number | undefined): string {
+  if (v === undefined) return '–';
+  return v >= 1024 ** 3 ? `${(v / 1024 ** 3).toFixed(2)} GiB` : `${(v / 1024 ** 2).toFixed(0)} MiB`;
+}
+
+export function fmtSeconds(v: number): string {
+  if (v < 60) return `${v.toFixed(1)} s`;
+  const m = Math.floor(v / 60);
+  return `${m} min ${Math.round(v - 60 * m)} s`;
+}
+
+export function fmtPercent(v: number): string {
+  return `${(100 * v).toFixed(2)}%`;
+}
+
+/** "×1.00" style ratio against the js run of the same task (undefined when either side is missing). */
+export function ratio(v: number | undefined, js: number | undefined): string {
+  if (v === undefined || js === undefined || !(js > 0)) return '–';
+  return `×${(v / js).toFixed(2)}`;
+}
+
+/** The js row of a task that ran successfully, the baseline for ratios. */
+export function jsBaseline(task: TaskResult): BackendRun | undefined {
+  return task.runs.find((r) => r.backend === 'js' && r.status === 'ok');
+}
+
+/** Peak memory: the larger of the sampled RSS and the kernel's maxRSS. */
+export function peakMemory(run: BackendRun): number | undefined {
+  const vs = [run.peakRssBytes, run.maxRssBytes].filter((v): v is number => v !== undefined);
+  return vs.length ? Math.max(...vs) : undefined;
+}
+
+export function runLabel(run: BackendRun): string {
+  return run.name && run.name !== run.backend ? `${run.backend} (${run.name})` : run.backend;
+}
+
+export function deviceText(run: BackendRun): string {
+  const parts = [run.device ?? '–'];
+  if (run.launcher) parts.push(`via ${run.launcher}`);
+  return parts.join(', ');
+}

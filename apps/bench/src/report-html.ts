@@ -1,0 +1,101 @@
+// report.html: self-contained (inline CSS and SVG, no scripts, no network): per task, the loss
+// curves of every backend overlaid, then throughput and accuracy bars side by side, then the table.
+import { deviceText, fmtBytes, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, runLabel } from './format.js';
+import type { BackendRun, BenchResults, TaskResult } from './results.js';
+import { barChart, escapeHtml, lineChart } from './svg-charts.js';
+
+const PALETTE: Record<string, string> = { js: '#1f77b4', tfjs: '#ff7f0e', onnx: '#2ca02c', gpujs: '#d62728', 'peer:tfjs-layers': '#7f7f7f' };
+const EXTRA = ['#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
+
+export function colorFor(backend: string, index: number): string {
+  return PALETTE[backend] ?? EXTRA[index % EXTRA.length]!;
+}
+
+function bars(task: TaskResult, value: (r: BackendRun) => number | undefined, text: (r: BackendRun) => string) {
+  return task.runs.map((r, i) => ({
+    label: runLabel(r),
+    color: colorFor(r.backend, i),
+    value: r.status === 'ok' ? value(r) : undefined,
+    text: r.status === 'ok' ? text(r) : r.status,
+  }));
+}
+
+function taskSection(task: TaskResult): string {
+  const js = jsBaseline(task);
+  const ok = task.runs.filter((r) => r.status === 'ok');
+  const loss = lineChart(
+    `${task.task.toUpperCase()}: training loss per batch`,
+    ok.map((r) => ({ label: runLabel(r), color: colorFor(r.backend, task.runs.indexOf(r)), values: r.lossCurve })),
+    { xLabel: 'batch', yLabel: 'loss' },
+  );
+  const train = barChart('Training samples/s', bars(task, (r) => r.trainSamplesPerSec, (r) => `${fmtRate(r.trainSamplesPerSec)} ${ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec)}`), { unit: 'samples/s' });
+  const infer = barChart('Inference samples/s', bars(task, (r) => r.inferSamplesPerSec, (r) => `${fmtRate(r.inferSamplesPerSec)} ${ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec)}`), { unit: 'samples/s' });
+  const acc = barChart(
+    'Test accuracy after the last epoch',
+    bars(task, (r) => r.epochs.at(-1)?.testAccuracy, (r) => (r.epochs.length ? fmtPercent(r.epochs.at(-1)!.testAccuracy) : '–')),
+    { unit: '', max: 1 },
+  );
+  const rows = task.runs
+    .map((r) => {
+      const cells = [
+        runLabel(r),
+        deviceText(r),
+        r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason ?? ''}`,
+        fmtRate(r.trainSamplesPerSec),
+        r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
+        fmtRate(r.inferSamplesPerSec),
+        r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
+        r.epochs.map((e) => fmtPercent(e.testAccuracy)).join(', ') || '–',
+        r.validation ? `loss ${r.validation.lossError.toExponential(1)}, grad ${r.validation.gradientError.toExponential(1)}` : '–',
+        fmtBytes(peakMemory(r)),
+        fmtSeconds(r.wallSeconds),
+      ];
+      return `<tr class="${r.status}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    })
+    .join('\n');
+  const c = task.config;
+  return `<section>
+<h2>${escapeHtml(task.task.toUpperCase())}</h2>
+<p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
+<div class="row">${loss}</div>
+<div class="row">${train}${infer}${acc}</div>
+<table><thead><tr>${['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', 'test accuracy per epoch', 'validation rel. error', 'peak RSS', 'wall time'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+</section>`;
+}
+
+export function htmlReport(results: BenchResults): string {
+  const m = results.machine;
+  const versions = Object.entries(results.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>rnnkit benchmark ${escapeHtml(results.startedAt)}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; }
+.row { display: flex; flex-wrap: wrap; gap: 16px; margin: 12px 0; }
+.chart { background: #fafafa; border: 1px solid #ddd; }
+.chart .title { font-weight: 600; font-size: 13px; } .chart .tick, .chart .legend { font-size: 11px; } .chart .label { font-size: 12px; }
+.chart .grid { stroke: #e4e4e4; } .chart .axis { stroke: #888; }
+table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+tr.failed td, tr.unavailable td { color: #a00; }
+.meta { color: #555; }
+</style>
+</head>
+<body>
+<h1>rnnkit benchmark</h1>
+<p class="meta">${escapeHtml(`${results.startedAt} · ${results.options.profile} profile · seed ${results.options.seed} · total ${fmtSeconds(results.wallSeconds)}`)}<br>
+${escapeHtml(`${m.cpuModel}, ${m.cpuCount} logical CPUs, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB, ${m.platform}/${m.arch}, Node ${m.node}`)}<br>
+${escapeHtml(versions)}</p>
+<p>Same seed, same samples, same order and hyper-parameters on every backend; each backend is validated against backend-js float64 on one real batch before it is timed, and runs in its own process.</p>
+${results.tasks.map(taskSection).join('\n')}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,57 @@
+// results.md: one table per task, plus machine, versions and configuration.
+import { fmtBytes, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, runLabel, deviceText } from './format.js';
+import type { BenchResults, TaskResult } from './results.js';
+
+/** A table cell: no pipes or newlines. */
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+export function taskTable(task: TaskResult): string {
+  const js = jsBaseline(task);
+  const header = ['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', 'test accuracy per epoch', 'peak RSS', 'wall time'];
+  const rows = task.runs.map((r) => [
+    runLabel(r),
+    deviceText(r),
+    r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'failed ¹' : 'unavailable ¹',
+    fmtRate(r.trainSamplesPerSec),
+    r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
+    fmtRate(r.inferSamplesPerSec),
+    r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
+    r.epochs.length ? r.epochs.map((e) => fmtPercent(e.testAccuracy)).join(', ') : '–',
+    fmtBytes(peakMemory(r)),
+    fmtSeconds(r.wallSeconds),
+  ]);
+  const lines = [header, header.map(() => '---'), ...rows].map((cols) => `| ${cols.map(cell).join(' | ')} |`);
+  const notes = task.runs.filter((r) => r.status !== 'ok').map((r) => `- ¹ ${runLabel(r)}: ${cell(r.reason ?? 'no reason given')}`);
+  return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+export function markdownReport(results: BenchResults): string {
+  const m = results.machine;
+  const out: string[] = [
+    '# rnnkit benchmark',
+    '',
+    `${results.startedAt} · ${results.options.profile} profile · seed ${results.options.seed} · total ${fmtSeconds(results.wallSeconds)}`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cpuCount} logical CPUs, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB, ${m.platform}/${m.arch}, Node ${m.node}${m.display ? `, DISPLAY ${m.display}` : ''}.`,
+    '',
+    `Versions: ${Object.entries(results.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+    'Every backend trains the same model from the same seed on the same samples in the same order; it is validated against backend-js float64 on one real batch before it is timed. ' +
+      'Train samples/s covers the training batches only; inference samples/s is one forward pass over the test samples after the last epoch. Ratios are against js in this run.',
+  ];
+  for (const t of results.tasks) {
+    const c = t.config;
+    out.push(
+      '',
+      `## ${t.task.toUpperCase()}`,
+      '',
+      `${t.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.trainSamples} training / ${c.testSamples} test samples` +
+        `${t.parameters !== undefined ? `, ${t.parameters.toLocaleString('en-US')} parameters` : ''}. Data prepared in ${fmtSeconds(t.dataSeconds)}.`,
+      '',
+      taskTable(t),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
