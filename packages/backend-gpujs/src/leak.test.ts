@@ -1,0 +1,92 @@
+// 1000 training steps must leak neither handles (liveTensors) nor GL textures: we count the GL
+// context's createTexture/deleteTexture calls, so a handle that is "freed" without deleting its
+// texture is caught too.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { CellSpec, Tensor } from '@rnnkit/core';
+import { gateCount } from '@rnnkit/core';
+import type { GpujsBackend } from './backend.js';
+import { allowFallback, createTestBackend } from './test-support.js';
+
+let be: GpujsBackend;
+let liveGlTextures = (): number => 0;
+beforeAll(async () => {
+  be = await createTestBackend();
+  const gl = (be.engine.gpu as unknown as { context: Record<string, (...a: unknown[]) => unknown> | null }).context;
+  if (gl) {
+    let net = 0;
+    const create = gl.createTexture!.bind(gl);
+    const del = gl.deleteTexture!.bind(gl);
+    gl.createTexture = () => (net++, create());
+    gl.deleteTexture = (t: unknown) => (t ? net-- : 0, del(t));
+    liveGlTextures = () => net;
+  } else if (!allowFallback) {
+    throw new Error('no GL context on the gpu.js instance');
+  }
+});
+afterAll(() => be?.close());
+
+function trainer(cell: CellSpec, reverse: boolean) {
+  const B = 2, T = 4, I = 3, H = 5, C = 3;
+  const G = gateCount(cell.kind);
+  const rnd = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s) * 0.3);
+  const p = (n: number, shape: number[], s: number) => be.tensor(rnd(n, s), shape, 'float32');
+  const params: Tensor[] = [p(G * H * I, [G * H, I], 1), p(G * H * H, [G * H, H], 2), p(G * H, [G * H], 3), p(G * H, [G * H], 4), p(C * H, [C, H], 5), p(C, [C], 6)];
+  const moments = params.flatMap((t) => [be.zeros(t.shape), be.zeros(t.shape)]);
+  const x = p(B * T * I, [B, T, I], 7);
+  const labels = be.tensor(Int32Array.from([0, 2]), [B], 'int32');
+  let step = 0;
+  const run = (): void => {
+    step++;
+    const [wIh, wHh, bIh, bHh, dw, db] = params as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const fwd = be.recurrentForward({ cell, params: { wIh, wHh, bIh, bHh }, x, lengths: Int32Array.from([4, 2]), reverse, training: true });
+    const dense = be.denseForward(dw, db, fwd.hT, true);
+    const loss = be.softmaxCrossEntropy(dense.y, labels);
+    const dd = be.denseBackward(dense.saved!, loss.grad);
+    const g = be.recurrentBackward({ saved: fwd.saved!, dy: fwd.y, dhT: dd.dx, dcT: fwd.cT });
+    const grads = [g.dWIh, g.dWHh, g.dBIh, g.dBHh, dd.dw, dd.db];
+    const norm = be.sumSquares(grads);
+    for (const gr of grads) be.scaleInPlace(gr, 0.5);
+    grads.forEach((gr, i) => be.adamUpdate(params[i]!, gr, moments[2 * i]!, moments[2 * i + 1]!, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step }));
+    be.disposeSaved(fwd.saved!);
+    be.disposeSaved(dense.saved!);
+    for (const t of [fwd.y, fwd.hT, fwd.cT, dense.y, loss.loss, loss.grad, dd.dx, g.dx, g.dh0, g.dc0, norm, ...grads]) if (t) be.dispose(t);
+  };
+  const free = (): void => [...params, ...moments, x, labels].forEach((t) => be.dispose(t));
+  return { run, free, params };
+}
+
+test('1000 LSTM training steps (lengths, dense head, loss, clipping maths, Adam) leak no handle and no texture', async () => {
+  const live0 = be.liveTensors();
+  const tr = trainer({ kind: 'lstm' }, false);
+  // Warm-up: compiles every kernel. Each gpu.js kernel keeps its latest output texture, and a
+  // kernel fed its own previous output (the per-step state kernels) keeps a reference to that
+  // argument until its next call: a fixed number of textures per compiled kernel, not per step.
+  for (let i = 0; i < 3; i++) tr.run();
+  const live1 = be.liveTensors();
+  const gl1 = liveGlTextures();
+  for (let i = 3; i < 1000; i++) tr.run();
+  expect(be.liveTensors()).toBe(live1);
+  expect(liveGlTextures()).toBe(gl1);
+  const v = await be.read(tr.params[0]!);
+  expect(v.every(Number.isFinite)).toBe(true);
+  tr.free();
+  expect(be.liveTensors()).toBe(live0);
+}, 240_000);
+
+test('the other cells and the reverse direction free their temporaries too', () => {
+  const cells: [CellSpec, boolean][] = [
+    [{ kind: 'gru', resetAfter: false }, true],
+    [{ kind: 'gru', resetAfter: true }, false],
+    [{ kind: 'rnn', nonlinearity: 'relu' }, true],
+  ];
+  for (const [cell, reverse] of cells) {
+    const live0 = be.liveTensors();
+    const tr = trainer(cell, reverse);
+    for (let i = 0; i < 3; i++) tr.run();
+    const gl1 = liveGlTextures();
+    for (let i = 0; i < 20; i++) tr.run();
+    expect(liveGlTextures(), JSON.stringify(cell)).toBe(gl1);
+    tr.free();
+    expect(be.liveTensors()).toBe(live0);
+  }
+});
