@@ -1,7 +1,7 @@
 // Tensor handles and saved state. A handle wraps one tf.Tensor; in-place updates (optimizers,
 // scaleInPlace) swap the wrapped tensor and dispose the old one, so core's handle stays valid.
 
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DType, Saved, Tensor } from '@rnnkit/core';
 
 export class TfjsTensor implements Tensor {
@@ -45,7 +45,9 @@ export class TfjsTensor implements Tensor {
  * What a forward kernel keeps for backward: its own tensors (clones or intermediates, never a
  * caller's handle, so the caller may dispose inputs and outputs right after forward) plus host values.
  */
-export class TfjsSaved<T extends Record<string, tf.Tensor | null>, M = undefined> implements Saved {
+export type SavedTensors = Record<string, tf.Tensor | tf.Tensor[] | null>;
+
+export class TfjsSaved<T extends SavedTensors, M = undefined> implements Saved {
   readonly kind: string;
   #tensors: T | undefined;
   readonly meta: M;
@@ -63,7 +65,7 @@ export class TfjsSaved<T extends Record<string, tf.Tensor | null>, M = undefined
 
   dispose(): void {
     if (this.#tensors === undefined) return;
-    for (const t of Object.values(this.#tensors)) t?.dispose();
+    for (const t of Object.values(this.#tensors)) if (t !== null) tf.dispose(t);
     this.#tensors = undefined;
   }
 }

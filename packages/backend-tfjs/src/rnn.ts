@@ -3,29 +3,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RnnNonlinearity } from '@rnnkit/core';
 import type { TfParams } from './lstm.js';
+import { gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, type Sequence } from './sequence.js';
 import { tidy } from './tidy.js';
-import { matMulNN, matMulTN } from './matmul.js';
-import {
-  inputGradients,
-  keepMasks,
-  maskTensor,
-  outputFromStates,
-  projectInput,
-  stackTime,
-  upstreamSteps,
-  type Sequence,
-} from './sequence.js';
 
-/** Everything [T, B, ·] is time-major and indexed by original time t. */
+/** Per-step arrays are indexed by original time t; every tensor is owned by the Saved. */
 export type RnnSavedTensors = {
-  /** [T·B, I] */ xFlat: tf.Tensor;
+  /** [T·B, I], time-major */ xFlat: tf.Tensor;
   /** [H, I] */ wIh: tf.Tensor;
   /** [H, H] */ wHh: tf.Tensor;
-  /** state after step t (= act(a_t) at valid steps): [T, B, H] */ h: tf.Tensor;
-  /** state before step t: [T, B, H] */ hPrev: tf.Tensor;
+  /** state before step t: [B, H] */ hPrev: tf.Tensor[];
+  /** act'(a_t): 1 − h² (tanh) or [h > 0] (relu), [B, H], 0 at padding */ deriv: tf.Tensor[];
 };
 
-// x: [B, T, I]  h0: [B, H]  →  y: [B, T, H], hT: [B, H]; saves h_t and h_{t−1}.
+// x: [B, T, I]  h0: [B, H]  →  y: [B, T, H], hT: [B, H]. Per step: Concat [x_t, h], one fused product.
 export function rnnForward(
   seq: Sequence,
   nonlinearity: RnnNonlinearity,
@@ -35,69 +25,63 @@ export function rnnForward(
   training: boolean,
 ): { y: tf.Tensor; hT: tf.Tensor; saved: RnnSavedTensors | null } {
   const { B, H } = seq;
-  const { xFlat, proj } = projectInput(seq, x, p.wIh, tf.add(p.bIh, p.bHh));
-  const xs = tf.unstack(proj);
-  const wHhT = tf.transpose(p.wHh);
-  const mask = maskTensor(seq);
-  const keep = mask === null ? null : keepMasks(mask, H);
-  const act = nonlinearity === 'tanh' ? tf.tanh : tf.relu;
+  const { w, b } = gateWeights(p.wIh, p.wHh, tf.add(p.bIh, p.bHh), 1);
+  const { steps: xs, xFlat } = inputSteps(x);
+  const masks = stepMasks(seq);
 
-  let h = h0 ?? tf.zeros([B, H]);
-  const hs: tf.Tensor[] = [], hPrevs: tf.Tensor[] = [];
+  let h = h0 === undefined ? tf.zeros([B, H]) : tf.clone(h0);
+  const hs: tf.Tensor[] = [], hPrev: tf.Tensor[] = [], deriv: tf.Tensor[] = [];
   for (const t of seq.order) {
     const hIn = h;
-    h = tidy(() => {
-      const hNew = act(tf.add(xs[t]!, tf.matMul(hIn, wHhT)));
-      return keep === null ? hNew : tf.where(keep[t]!, hNew, hIn);
+    const step = tidy(() => {
+      const xh = tf.concat([xs[t]!, hIn], 1);
+      const a = tf.fused.matMul({ a: xh, b: w[0]!, bias: b[0], activation: nonlinearity === 'relu' ? 'relu' : 'linear' });
+      const hNew = nonlinearity === 'tanh' ? tf.tanh(a) : a;
+      let d: tf.Tensor | null = null;
+      if (training) {
+        d = nonlinearity === 'tanh' ? tf.sub(tf.scalar(1), tf.square(hNew)) : tf.step(hNew);
+        if (masks !== null) d = tf.mul(d, masks.on[t]!);
+      }
+      return { h: masks === null ? hNew : tf.where(masks.keep[t]!, hNew, hIn), d };
     });
-    hPrevs[t] = hIn;
+    if (step.d !== null) deriv[t] = step.d;
+    hPrev[t] = hIn;
+    h = step.h;
     hs[t] = h;
   }
-  const states = stackTime(hs);
-  const y = outputFromStates(states, mask);
-  const saved: RnnSavedTensors | null = training
-    ? { xFlat, wIh: tf.clone(p.wIh), wHh: tf.clone(p.wHh), h: states, hPrev: stackTime(hPrevs) }
-    : null;
+  const y = outputFromStates(seq, hs);
+  const saved: RnnSavedTensors | null = training ? { xFlat, wIh: tf.clone(p.wIh), wHh: tf.clone(p.wHh), hPrev, deriv } : null;
   return { y, hT: h, saved };
 }
 
 // dy: [B, T, H] (optional)  dhT: [B, H] (optional)  →  dx: [B, T, I], dh0: [B, H], dW*, dB*.
 //   dA = (dy_t + dh_next) ⊙ act'(a_t),  dh_prev = dA W_hh  (+ the gradient itself at padded steps)
-// act' is read off the saved output: 1 − h² for tanh, [h > 0] for relu.
 export function rnnBackward(
   seq: Sequence,
-  nonlinearity: RnnNonlinearity,
   s: RnnSavedTensors,
   dy: tf.Tensor | undefined,
   dhT: tf.Tensor | undefined,
 ): { dx: tf.Tensor; dh0: tf.Tensor; dWIh: tf.Tensor; dWHh: tf.Tensor; dBIh: tf.Tensor; dBHh: tf.Tensor } {
   const { B, T, H } = seq;
-  const mask = maskTensor(seq);
-  let deriv = nonlinearity === 'tanh' ? tf.sub(tf.scalar(1), tf.square(s.h)) : tf.step(s.h);
-  let notKeep: tf.Tensor[] | null = null;
-  if (mask !== null) {
-    deriv = tf.mul(deriv, mask);
-    notKeep = tf.unstack(tf.sub(tf.scalar(1), mask));
-  }
-  const derivSteps = tf.unstack(deriv);
-  const dySteps = upstreamSteps(dy, mask);
+  const masks = stepMasks(seq, false);
+  const dys = upstreamSteps(seq, dy);
   let dh = dhT ?? tf.zeros([B, H]);
-  const dA: tf.Tensor[] = [];
+  const dAs: tf.Tensor[] = [];
   for (let k = T - 1; k >= 0; k--) {
     const t = seq.order[k]!;
     const dhIn = dh;
     const step = tidy(() => {
-      const dhTot = dySteps === null ? dhIn : tf.add(dhIn, dySteps[t]!);
-      const a = tf.mul(dhTot, derivSteps[t]!);
-      let dhPrev = matMulNN(a, s.wHh);
-      if (notKeep !== null) dhPrev = tf.add(dhPrev, tf.mul(dhTot, notKeep[t]!));
+      const dhTot = dys === null ? dhIn : tf.add(dhIn, dys[t]!);
+      const a = tf.mul(dhTot, s.deriv[t]!);
+      let dhPrev = tf.matMul(a, s.wHh as tf.Tensor2D) as tf.Tensor;
+      if (masks !== null) dhPrev = tf.add(dhPrev, tf.mul(dhTot, masks.off[t]!));
       return { a, dh: dhPrev };
     });
-    dA[t] = step.a;
+    dAs[t] = step.a;
     dh = step.dh;
   }
-  const a = tf.reshape(stackTime(dA), [T * B, H]) as tf.Tensor2D;
+  const a = joinSteps(dAs);
   const { dx, dWIh, dBIh } = inputGradients(seq, a, s.wIh, s.xFlat);
-  const dWHh = matMulTN(a, tf.reshape(s.hPrev, [T * B, H]));
+  const dWHh = tf.matMul(tf.transpose(a), joinSteps(s.hPrev));
   return { dx, dh0: dh, dWIh, dWHh, dBIh, dBHh: tf.clone(dBIh) };
 }

@@ -1,10 +1,17 @@
-// Pieces every recurrent cell shares: the time order, the padding mask, the input projection
-// for all steps in one product, and the input-side gradients as single products over the
-// whole sequence. Inside the cells, sequences are time-major ([T, B, ·]) so that one step is a
-// contiguous slice and `tf.unstack` splits a whole sequence into steps with one op.
+// Pieces every recurrent cell shares: the time order, padding masks, per-step slices, and the
+// weight products over the whole sequence.
+//
+// Why the loops avoid slicing big tensors: tfjs-backend-wasm 4.22 implements Slice, SplitV and
+// Unpack in JavaScript on a full copy of the source tensor (readSync), so `unstack` of a
+// [28, 128, 512] tensor costs ~170 ms on this machine, and splitting a [B, 4H] gate block into
+// gates ~1 ms per step, while a [128,128]×[128,128] product takes ~0.3 ms. So the cells
+// (1) compute each gate with its own product on [x_t, h] (no gate split),
+// (2) cut sequences into steps by halving (log₂T copies of the source instead of T),
+// (3) keep what backward needs as per-step tensors and compute backward's per-step factors in
+//     forward, so backward never slices either, and
+// (4) join per-step tensors with Concat (cheap on every engine) for the whole-sequence products.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulNN, matMulNT, matMulTN } from './matmul.js';
 
 export interface Sequence {
   readonly B: number;
@@ -20,9 +27,13 @@ export interface Sequence {
 
 export function makeSequence(B: number, T: number, I: number, H: number, reverse: boolean, lengths: Int32Array | null): Sequence {
   const order = Array.from({ length: T }, (_, s) => (reverse ? T - 1 - s : s));
-  // Lengths of T everywhere mean no padding; skipping the mask then saves ops per step.
+  // Lengths of T everywhere mean no padding; skipping the masks then saves ops per step.
   const padded = lengths !== null && lengths.some((l) => l !== T);
   return { B, T, I, H, reverse, order, lengths: padded ? lengths : null };
+}
+
+function valid(seq: Sequence, t: number, b: number): boolean {
+  return seq.lengths === null || t < (seq.lengths[b] ?? seq.T);
 }
 
 /** mask: [T, B, 1] float, 1 at valid steps (t < len_b), 0 at padding; null without padding. */
@@ -30,63 +41,102 @@ export function maskTensor(seq: Sequence): tf.Tensor3D | null {
   if (seq.lengths === null) return null;
   const { B, T } = seq;
   const m = new Float32Array(T * B);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < (seq.lengths[b] ?? T) ? 1 : 0;
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = valid(seq, t, b) ? 1 : 0;
   return tf.tensor3d(m, [T, B, 1]);
 }
 
-/**
- * Per-step keep masks, bool [B, H] each (already the state's shape, so `where` needs no
- * broadcast op): a padded step keeps the previous state, which is how the final state ends up
- * being the state after each sample's last valid step, in either direction.
- */
-export function keepMasks(mask: tf.Tensor3D, H: number): tf.Tensor[] {
-  return tf.unstack(tf.cast(tf.tile(mask, [1, 1, H]), 'bool'));
+export interface StepMasks {
+  /** keep[t]: bool [B, H], true at valid steps; a padded step keeps the previous state (empty when not asked for). */
+  readonly keep: tf.Tensor[];
+  /** on[t]: float [B, 1], 1 at valid steps, 0 at padding. */
+  readonly on: tf.Tensor[];
+  /** off[t]: float [B, 1], 1 − on[t]. */
+  readonly off: tf.Tensor[];
 }
 
-/**
- * x: [B, T, I], wIh: [G·H, I], bias: [G·H]
- * → xFlat: [T·B, I] (time-major, kept for dW_ih), proj: [T, B, G·H] = x W_ihᵀ + bias for every step at once
- */
-export function projectInput(seq: Sequence, x: tf.Tensor, wIh: tf.Tensor, bias: tf.Tensor): { xFlat: tf.Tensor2D; proj: tf.Tensor3D } {
-  const { B, T, I } = seq;
-  const xFlat = tf.reshape(tf.transpose(x, [1, 0, 2]), [T * B, I]) as tf.Tensor2D;
-  const gh = wIh.shape[0] ?? 0;
-  const proj = tf.reshape(matMulNT(xFlat, wIh, bias), [T, B, gh]) as tf.Tensor3D;
-  return { xFlat, proj };
+/** Per-step masks uploaded from the host lengths (no slicing on the device); null without padding. */
+export function stepMasks(seq: Sequence, withKeep = true): StepMasks | null {
+  if (seq.lengths === null) return null;
+  const { B, T, H } = seq;
+  const keep: tf.Tensor[] = [], on: tf.Tensor[] = [], off: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const k = new Uint8Array(B * H), o = new Float32Array(B), f = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      const v = valid(seq, t, b);
+      if (v) k.fill(1, b * H, (b + 1) * H);
+      o[b] = v ? 1 : 0;
+      f[b] = v ? 0 : 1;
+    }
+    if (withKeep) keep.push(tf.tensor2d(k, [B, H], 'bool'));
+    on.push(tf.tensor2d(o, [B, 1]));
+    off.push(tf.tensor2d(f, [B, 1]));
+  }
+  return { keep, on, off };
 }
 
-/** Stack per-step tensors [B, ·] indexed by t into [T, B, ·]. */
-export function stackTime(steps: readonly (tf.Tensor | undefined)[]): tf.Tensor {
-  return tf.stack(steps.map((s, t) => {
-    if (s === undefined) throw new Error(`internal: missing step ${t}`);
-    return s;
-  }));
+/** x: [T, ...rest] → T tensors [...rest], by halving (log₂T full copies instead of T). */
+export function splitSteps(x: tf.Tensor): tf.Tensor[] {
+  const T = x.shape[0] ?? 0;
+  const rest = x.shape.slice(1);
+  if (T === 1) return [tf.reshape(x, rest)];
+  const half = Math.floor(T / 2);
+  const [a, b] = tf.split(x, [half, T - half], 0) as [tf.Tensor, tf.Tensor];
+  const out = [...splitSteps(a), ...splitSteps(b)];
+  a.dispose();
+  b.dispose();
+  return out;
 }
 
-/** states: [T, B, H] (state after each step) → y: [B, T, H], zero at padded steps. */
-export function outputFromStates(states: tf.Tensor, mask: tf.Tensor3D | null): tf.Tensor3D {
-  const masked = mask === null ? states : tf.mul(states, mask);
-  return tf.transpose(masked, [1, 0, 2]) as tf.Tensor3D;
+/** x: [B, T, F] → per-step x_t: [B, F] indexed by t, and xFlat: [T·B, F] (time-major) */
+export function inputSteps(x: tf.Tensor): { steps: tf.Tensor[]; xFlat: tf.Tensor2D } {
+  const [B = 0, T = 0, F = 0] = x.shape;
+  const xT = tf.transpose(x, [1, 0, 2]);
+  return { steps: splitSteps(xT), xFlat: tf.reshape(xT, [T * B, F]) as tf.Tensor2D };
+}
+
+/** Per-step tensors [B, F] indexed by t → [T·B, F] (time-major), one Concat. */
+export function joinSteps(steps: readonly (tf.Tensor | undefined)[]): tf.Tensor2D {
+  return tf.concat(
+    steps.map((s, t) => {
+      if (s === undefined) throw new Error(`internal: missing step ${t}`);
+      return s;
+    }),
+    0,
+  ) as tf.Tensor2D;
+}
+
+/** Per-step states [B, H] indexed by t → y: [B, T, H], zero at padded steps. */
+export function outputFromStates(seq: Sequence, states: readonly tf.Tensor[]): tf.Tensor3D {
+  const { B, T, H } = seq;
+  const mask = maskTensor(seq);
+  const stacked = tf.reshape(joinSteps(states), [T, B, H]);
+  return tf.transpose(mask === null ? stacked : tf.mul(stacked, mask), [1, 0, 2]) as tf.Tensor3D;
 }
 
 /** dy: [B, T, H] → per-step dy_t: [B, H] indexed by t, zero at padded steps (those outputs are constant 0). */
-export function upstreamSteps(dy: tf.Tensor | undefined, mask: tf.Tensor3D | null): tf.Tensor[] | null {
+export function upstreamSteps(seq: Sequence, dy: tf.Tensor | undefined): tf.Tensor[] | null {
   if (dy === undefined) return null;
+  const mask = maskTensor(seq);
   const dyT = tf.transpose(dy, [1, 0, 2]);
-  return tf.unstack(mask === null ? dyT : tf.mul(dyT, mask));
+  return splitSteps(mask === null ? dyT : tf.mul(dyT, mask));
 }
 
 /**
- * dGates: [T·B, G·H] (input-side pre-activation gradients), wIh: [G·H, I], xFlat: [T·B, I]
+ * Per-gate weights for [x_t, h] products: wIh: [G·H, I], wHh: [G·H, H], bias: [G·H]
+ * → w[k]: [I+H, H] = [W_ih,k | W_hh,k]ᵀ, b[k]: [H]. Gate k of a step is then one fused product
+ * concat(x_t, h) w[k] + b[k], with no split of a [B, G·H] block.
+ */
+export function gateWeights(wIh: tf.Tensor, wHh: tf.Tensor, bias: tf.Tensor, G: number): { w: tf.Tensor[]; b: tf.Tensor[] } {
+  const wT = tf.transpose(tf.concat([wIh, wHh], 1)); // [I+H, G·H]
+  return { w: tf.split(wT, G, 1), b: tf.split(bias, G, 0) };
+}
+
+/**
+ * dGates: [T·B, G·H] (input-side pre-activation gradients, time-major), wIh: [G·H, I], xFlat: [T·B, I]
  * → dx: [B, T, I], dWIh: [G·H, I], dBIh: [G·H], each one product or reduction over the whole sequence
  */
-export function inputGradients(
-  seq: Sequence,
-  dGates: tf.Tensor2D,
-  wIh: tf.Tensor,
-  xFlat: tf.Tensor,
-): { dx: tf.Tensor; dWIh: tf.Tensor; dBIh: tf.Tensor } {
+export function inputGradients(seq: Sequence, dGates: tf.Tensor2D, wIh: tf.Tensor, xFlat: tf.Tensor): { dx: tf.Tensor; dWIh: tf.Tensor; dBIh: tf.Tensor } {
   const { B, T, I } = seq;
-  const dx = tf.transpose(tf.reshape(matMulNN(dGates, wIh), [T, B, I]), [1, 0, 2]);
-  return { dx, dWIh: matMulTN(dGates, xFlat), dBIh: tf.sum(dGates, 0) };
+  const dx = tf.transpose(tf.reshape(tf.matMul(dGates, wIh as tf.Tensor2D), [T, B, I]), [1, 0, 2]);
+  return { dx, dWIh: tf.matMul(tf.transpose(dGates), xFlat as tf.Tensor2D), dBIh: tf.sum(dGates, 0) };
 }

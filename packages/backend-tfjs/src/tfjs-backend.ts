@@ -29,7 +29,7 @@ import { denseBackward, denseForward, type DenseSavedTensors } from './dense.js'
 import { embeddingBackward, embeddingForward, type EmbeddingSavedTensors } from './embedding.js';
 import { releaseEngine } from './engine.js';
 import { gruBackward, gruForward, type GruSavedTensors } from './gru.js';
-import { TfjsSaved, TfjsTensor } from './handle.js';
+import { TfjsSaved, TfjsTensor, type SavedTensors } from './handle.js';
 import { tidy } from './tidy.js';
 import { lstmBackward, lstmForward, type LstmSavedTensors, type TfParams } from './lstm.js';
 import { meanSquaredError, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.js';
@@ -86,7 +86,7 @@ export class TfjsBackend implements Backend {
     return new TfjsTensor(t);
   }
 
-  #saved<T extends Record<string, tf.Tensor | null>, M>(where: string, s: Saved, kind: string): TfjsSaved<T, M> {
+  #saved<T extends SavedTensors, M>(where: string, s: Saved, kind: string): TfjsSaved<T, M> {
     if (!(s instanceof TfjsSaved)) throw new Error(`${this.name}.${where}: saved: expected a Saved from this backend, got ${String(s)}`);
     if (s.kind !== kind) throw new Error(`${this.name}.${where}: saved: expected kind '${kind}', got '${s.kind}'`);
     return s as TfjsSaved<T, M>;
@@ -252,7 +252,7 @@ export class TfjsBackend implements Backend {
     const where = 'recurrentBackward';
     this.#open(where);
     const w = `${this.name}.${where}`;
-    const saved = this.#saved<Record<string, tf.Tensor | null>, RecurrentMeta>(where, args.saved, 'recurrent') as RecurrentSaved;
+    const saved = this.#saved<SavedTensors, RecurrentMeta>(where, args.saved, 'recurrent') as RecurrentSaved;
     const { cell, seq } = saved.meta;
     const { B, T, H } = seq;
     if (args.dy !== undefined) checkShape(w, 'dy', args.dy, [['B', B], ['T', T], ['H', H]]);
@@ -281,7 +281,7 @@ export class TfjsBackend implements Backend {
     const r = tidy(() =>
       cell.kind === 'gru'
         ? gruBackward(seq, cell.resetAfter, tensors as GruSavedTensors, dy, dhT)
-        : rnnBackward(seq, cell.nonlinearity, tensors as RnnSavedTensors, dy, dhT),
+        : rnnBackward(seq, tensors as RnnSavedTensors, dy, dhT),
     );
     return {
       dx: this.#wrap(r.dx),

@@ -1,0 +1,74 @@
+// Recurrent layer timings at the MNIST-row shape B=128, T=28, I=28, H=128, on every engine.
+// Opt-in (`pnpm bench` sets RNNKIT_TFJS_TIMING=1) so the normal test run stays short; when it
+// runs it also checks that the timed kernels return finite values.
+
+import { expect, it } from 'vitest';
+import type { CellSpec, RecurrentParams, Tensor } from '@rnnkit/core';
+import { describeEngines } from './test-support.js';
+
+const B = 128, T = 28, I = 28, H = 128;
+const enabled = process.env.RNNKIT_TFJS_TIMING === '1';
+
+function random(n: number, scale: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return a;
+}
+
+const cells: Record<string, CellSpec> = {
+  lstm: { kind: 'lstm' },
+  'gru(resetAfter)': { kind: 'gru', resetAfter: true },
+  'rnn(tanh)': { kind: 'rnn', nonlinearity: 'tanh' },
+};
+
+describeEngines('timing', (backend, engine) => {
+  for (const [label, cell] of Object.entries(cells)) {
+    it.skipIf(!enabled)(`${label} B=${B} T=${T} I=${I} H=${H}`, async () => {
+      const b = backend();
+      const G = cell.kind === 'lstm' ? 4 : cell.kind === 'gru' ? 3 : 1;
+      const k = 1 / Math.sqrt(H);
+      const params: RecurrentParams = {
+        wIh: b.tensor(random(G * H * I, k, 1), [G * H, I], 'float32'),
+        wHh: b.tensor(random(G * H * H, k, 2), [G * H, H], 'float32'),
+        bIh: b.tensor(random(G * H, k, 3), [G * H], 'float32'),
+        bHh: b.tensor(random(G * H, k, 4), [G * H], 'float32'),
+      };
+      const x = b.tensor(random(B * T * I, 1, 5), [B, T, I], 'float32');
+      const dy = b.tensor(random(B * T * H, 1, 6), [B, T, H], 'float32');
+      const runs = engine === 'cpu' ? 3 : 10;
+      const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+      const fwd: number[] = [], both: number[] = [];
+      for (let r = 0; r < runs + 1; r++) {
+        const t0 = performance.now();
+        const f = b.recurrentForward({ cell, params, x, reverse: false, training: false });
+        const hT = await b.read(f.hT); // forces the engine to finish
+        const t1 = performance.now();
+        for (const t of [f.y, f.hT, f.cT]) if (t) b.dispose(t);
+        expect(hT.every(Number.isFinite)).toBe(true);
+
+        const t2 = performance.now();
+        const ft = b.recurrentForward({ cell, params, x, reverse: false, training: true });
+        const g = b.recurrentBackward({ saved: ft.saved!, dy });
+        const dW = await b.read(g.dWHh);
+        const t3 = performance.now();
+        expect(dW.every(Number.isFinite)).toBe(true);
+        for (const t of [ft.y, ft.hT, ft.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) b.dispose(t);
+        b.disposeSaved(ft.saved!);
+        if (r > 0) {
+          // the first run warms up
+          fwd.push(t1 - t0);
+          both.push(t3 - t2);
+        }
+      }
+      console.log(
+        `${b.name} (${b.device}) ${label} B=${B} T=${T} I=${I} H=${H}: forward ${median(fwd).toFixed(1)} ms, ` +
+          `forward+backward ${median(both).toFixed(1)} ms (median of ${runs})`,
+      );
+      for (const t of [params.wIh, params.wHh, params.bIh, params.bHh, x, dy] as Tensor[]) b.dispose(t);
+    }, 600_000);
+  }
+});
