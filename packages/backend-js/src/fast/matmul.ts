@@ -97,6 +97,18 @@ export function matmulTN(
   M: number, K: number, N: number,
   accumulate: boolean,
 ): void {
+  if (N < 64 && M > N) {
+    // A narrow b (dW_ih = dGatesᵀ·X with few input features) would make the inner loop short;
+    // compute outᵀ = bᵀ·a instead, whose inner loop runs over the long M axis, and transpose back.
+    const bt = transpose(b, bOff, ldb, K, N);
+    const tmp = new Float32Array(N * M);
+    matmul(bt, 0, K, a, aOff, lda, tmp, 0, M, N, K, M, false);
+    for (let i = 0; i < M; i++) {
+      const o = oOff + i * ldo;
+      for (let j = 0; j < N; j++) out[o + j] = (accumulate ? out[o + j]! : 0) + tmp[j * M + i]!;
+    }
+    return;
+  }
   const at = transpose(a, aOff, lda, K, M);
   matmul(at, 0, K, b, bOff, ldb, out, oOff, ldo, M, K, N, accumulate);
 }
