@@ -112,8 +112,9 @@ export function buildForwardGraph(cell: CellSpec, s: RecurrentShape, reverse: bo
  * Backward graph. Inputs: the forward's x: [B, T, I], y: [B, T, H], h0, c0 (LSTM): [B, H], lengths: [B] int32,
  * weights as in the forward, dy: [B, T, H], dh_t, dc_t (LSTM): [B, H].
  * Outputs: dx: [B, T, I], dh0, dc0 (LSTM): [B, H], dw_ih: [G·H, I], dw_hh: [G·H, H], db_ih, db_hh: [G·H].
+ * `masked` false builds the graph for batches without padding (every length T): no mask arithmetic at all.
  */
-export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: boolean): GraphProto {
+export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: boolean, masked: boolean): GraphProto {
   const { B, T, I, H } = s;
   const G = gateCount(cell.kind);
   const GH = G * H;
@@ -150,12 +151,19 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
   };
   const X = timeMajor('x'); // [T, B, I]
   const Y = timeMajor('y'); // [T, B, H]
-  const M = g.op('Unsqueeze', [
-    g.op('Cast', [g.op('Less', [g.int32s(Array.from({ length: T }, (_, t) => t), [T, 1]), 'lengths'])], { to: FLOAT }),
-    g.int64s([2]),
-  ]); // [T, B, 1]: 1 at valid steps
-  const NM = oneMinus(M);
-  const dY = mul(timeMajor('dy'), M); // padded outputs are constant 0: their dy never counts
+  const M = masked
+    ? g.op('Unsqueeze', [
+        g.op('Cast', [g.op('Less', [g.int32s(Array.from({ length: T }, (_, t) => t), [T, 1]), 'lengths'])], { to: FLOAT }),
+        g.int64s([2]),
+      ])
+    : ''; // [T, B, 1]: 1 at valid steps
+  const NM = masked ? oneMinus(M) : '';
+  /** Zero at padded steps. */
+  const valid = (a: string): string => (masked ? mul(a, M) : a);
+  /** `a` at valid steps, 1 at padded ones (the state is carried through unchanged). */
+  const carry = (a: string): string => (masked ? add(mul(a, M), NM) : a);
+  const maskSeq = masked ? [NM] : [];
+  const dY = valid(timeMajor('dy')); // padded outputs are constant 0: their dy never counts
   const h0u = g.op('Unsqueeze', ['h0', axis0]);
   const Hprev =
     T === 1 ? h0u : g.op('Concat', [h0u, g.op('Slice', [Y, g.int64s([0]), g.int64s([T - 1]), axis0])], { axis: 0 }); // [T, B, H]
@@ -177,31 +185,30 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
     const gg = g.op('Tanh', [ag]);
     const o = g.op('Sigmoid', [ao]);
     // c_t = f c_{t−1} + i g at valid steps, carried through at padded ones.
-    const Fm = add(mul(f, M), NM);
-    const IGm = mul(mul(i, gg), M);
+    const Fm = carry(f);
+    const IGm = valid(mul(i, gg));
     const [, Cprev, C] = scanWith(g, ['c0'], [Fm, IGm], false, (b, [c], [fm, igm]) => {
       const cNext = b.op('Add', [b.op('Mul', [c as string, fm as string]), igm as string]);
       return { states: [cNext], outputs: [c as string, cNext] };
     }) as [string, string, string];
     const tc = g.op('Tanh', [C]);
     // Everything the step needs that does not depend on the recurrence, masked, precomputed in batch.
-    const Do = mul(mul(o, tanhDeriv(tc)), M); // dc += dh · o · tanh'(c)
-    const Kao = mul(mul(tc, sigmoidDeriv(o)), M); // dao = dh · tanh(c) · σ'(o)
-    const K3 = mul(
+    const Do = valid(mul(o, tanhDeriv(tc))); // dc += dh · o · tanh'(c)
+    const Kao = valid(mul(tc, sigmoidDeriv(o))); // dao = dh · tanh(c) · σ'(o)
+    const K3 = valid(
       g.op('Concat', [mul(gg, sigmoidDeriv(i)), mul(Cprev, sigmoidDeriv(f)), mul(i, tanhDeriv(gg))], { axis: 2 }),
-      M,
     ); // [dai, daf, dag] = dc · K3
     const [dhOut, dcOut, dA] = scanWith(
       g,
       ['dh_t', 'dc_t'],
-      [dY, Do, Kao, K3, Fm, NM],
+      [dY, Do, Kao, K3, Fm, ...maskSeq],
       true,
       (b, [dh, dc], [dy, dO, kao, k3, fm, nm]) => {
         const dht = b.op('Add', [dh as string, dy as string]);
         const dct = b.op('Add', [dc as string, b.op('Mul', [dht, dO as string])]);
         const dIFG = b.op('Mul', [b.op('Concat', [dct, dct, dct], { axis: 1 }), k3 as string]);
         const dAt = b.op('Concat', [dIFG, b.op('Mul', [dht, kao as string])], { axis: 1 });
-        const dhPrev = b.op('Add', [b.op('MatMul', [dAt, 'w_hh']), b.op('Mul', [dht, nm as string])]);
+        const dhPrev = carryThrough(b, b.op('MatMul', [dAt, 'w_hh']), dht, nm);
         const dcPrev = b.op('Mul', [dct, fm as string]);
         return { states: [dhPrev, dcPrev], outputs: [dAt] };
       },
@@ -215,12 +222,12 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
     const [ahr, ahz, ahn] = g.node('Split', [Ah], 3, { axis: 2 }) as [string, string, string];
     const r = g.op('Sigmoid', [add(axr, ahr)]);
     const z = g.op('Sigmoid', [add(axz, ahz)]);
-    const Zp = add(mul(z, M), NM); // direct path dh_{t−1} += dh · z (carry-through at padded steps)
+    const Zp = carry(z); // direct path dh_{t−1} += dh · z (carry-through at padded steps)
     if (cell.resetAfter) {
       const n = g.op('Tanh', [add(axn, mul(r, ahn))]);
       // Every pre-activation gradient is dh times a factor known before the recurrence.
-      const Kn = mul(mul(oneMinus(z), tanhDeriv(n)), M); // dan = dh · Kn
-      const Kz = mul(mul(sub(Hprev, n), sigmoidDeriv(z)), M); // daz
+      const Kn = valid(mul(oneMinus(z), tanhDeriv(n))); // dan = dh · Kn
+      const Kz = valid(mul(sub(Hprev, n), sigmoidDeriv(z))); // daz
       const Kr = mul(mul(Kn, ahn), sigmoidDeriv(r)); // dar
       const Khn = mul(Kn, r); // d(W_hn h + b_hn)
       const Ki = g.op('Concat', [Kr, Kz, Kn], { axis: 2 });
@@ -243,8 +250,8 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
       const Q = mul(r, Hprev); // [T, B, H]
       const u = add(g.op('MatMul', [Q, g.op('Transpose', [wHn], { perm: [1, 0] })]), bHn);
       const n = g.op('Tanh', [add(axn, u)]);
-      const Kn = mul(mul(oneMinus(z), tanhDeriv(n)), M);
-      const Kz = mul(mul(sub(Hprev, n), sigmoidDeriv(z)), M);
+      const Kn = valid(mul(oneMinus(z), tanhDeriv(n)));
+      const Kz = valid(mul(sub(Hprev, n), sigmoidDeriv(z)));
       const Kq = mul(Hprev, sigmoidDeriv(r)); // dar = dq · Kq, dq = dan · W_hn
       const [dhOut, dI] = scanWith(g, ['dh_t'], [dY, Kn, Kz, Kq, r, Zp], true, (b, [dh], [dy, kn, kz, kq, rr, zp]) => {
         const dht = b.op('Add', [dh as string, dy as string]);
@@ -274,11 +281,11 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
     const h = cell.nonlinearity === 'tanh' ? g.op('Tanh', [add(Ax, Ah)]) : g.op('Relu', [add(Ax, Ah)]);
     const deriv =
       cell.nonlinearity === 'tanh' ? tanhDeriv(h) : g.op('Cast', [g.op('Greater', [h, g.floats([0], [])])], { to: FLOAT });
-    const Kd = mul(deriv, M);
-    const [dhOut, dA] = scanWith(g, ['dh_t'], [dY, Kd, NM], true, (b, [dh], [dy, kd, nm]) => {
+    const Kd = valid(deriv);
+    const [dhOut, dA] = scanWith(g, ['dh_t'], [dY, Kd, ...maskSeq], true, (b, [dh], [dy, kd, nm]) => {
       const dht = b.op('Add', [dh as string, dy as string]);
       const da = b.op('Mul', [dht, kd as string]);
-      const dhPrev = b.op('Add', [b.op('MatMul', [da, 'w_hh']), b.op('Mul', [dht, nm as string])]);
+      const dhPrev = carryThrough(b, b.op('MatMul', [da, 'w_hh']), dht, nm);
       return { states: [dhPrev], outputs: [da] };
     }) as [string, string];
     dGi = dA;
@@ -327,12 +334,21 @@ function scanWith(
   const st = initial.map((_, k) => b.input(b.fresh(`state${k}`), FLOAT, null));
   const sq = sequences.map((_, k) => b.input(b.fresh(`seq${k}`), FLOAT, null));
   const r = build(b, st, sq);
-  // Every body output is its own fresh value (a state may also be a per-step output).
-  for (const v of [...r.states, ...r.outputs]) b.output(b.op('Identity', [v]), FLOAT, null);
+  // Body outputs must be distinct values that are not body inputs: copy only where that is not so already.
+  const seen = new Set<string>([...st, ...sq]);
+  for (const v of [...r.states, ...r.outputs]) {
+    b.output(seen.has(v) ? b.op('Identity', [v]) : v, FLOAT, null);
+    seen.add(v);
+  }
   return g.node('Scan', [...initial, ...sequences], initial.length + r.outputs.length, {
     num_scan_inputs: sequences.length,
     scan_input_directions: sequences.map(() => (reverseTime ? 1 : 0)),
     ...(r.outputs.length > 0 ? { scan_output_directions: r.outputs.map(() => (reverseTime ? 1 : 0)) } : {}),
     body: { graph: b.graph() },
   });
+}
+
+/** dh_{t−1} = `fromStep` at valid steps; at padded steps (nm = 1) dh passes through unchanged. */
+function carryThrough(b: GraphBuilder, fromStep: string, dht: string, nm: string | undefined): string {
+  return nm === undefined ? fromStep : b.op('Add', [fromStep, b.op('Mul', [dht, nm])]);
 }

@@ -42,8 +42,8 @@ function expectShape(what: string, actual: readonly number[], expected: readonly
   }
 }
 
-function key(kind: string, cell: CellSpec, s: RecurrentShape, reverse: boolean): string {
-  return `${kind}:${describeCell(cell)}:${s.B}x${s.T}x${s.I}x${s.H}:${reverse ? 'rev' : 'fwd'}`;
+function key(kind: string, cell: CellSpec, s: RecurrentShape, reverse: boolean, masked = false): string {
+  return `${kind}:${describeCell(cell)}:${s.B}x${s.T}x${s.I}x${s.H}:${reverse ? 'rev' : 'fwd'}${masked ? ':masked' : ''}`;
 }
 
 /** Validate the arguments and work out B, T, I, H. `get` turns a handle into its float data. */
@@ -158,7 +158,9 @@ export function recurrentBackward(
   const dhT = grad(args.dhT, 'dhT', [B, H]);
   if (args.dcT && !lstm) throw new Error(`recurrentBackward: dcT is only for LSTM, got it for ${describeCell(cell)}`);
   const dcT = lstm ? grad(args.dcT, 'dcT', [B, H]) : undefined;
-  const session = sessions.get(key('bwd', cell, s, reverse), () => buildBackwardGraph(cell, s, reverse));
+  // Batches without padding get a graph without any mask arithmetic.
+  const masked = a.lengths.some((l) => l !== T);
+  const session = sessions.get(key('bwd', cell, s, reverse, masked), () => buildBackwardGraph(cell, s, reverse, masked));
   const out = session.run({
     x: [a.x, [B, T, I]],
     y: [a.y, [B, T, H]],
