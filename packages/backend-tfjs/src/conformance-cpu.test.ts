@@ -1,0 +1,4 @@
+import { describeConformance } from '@rnnkit/conformance';
+import { createTfjsBackend } from './index.js';
+
+describeConformance(() => createTfjsBackend({ engine: 'cpu' }));
