@@ -15,7 +15,8 @@ describe('identity', () => {
     expect(f32.specificationVersion).toBe(SPECIFICATION_VERSION);
     expect(f32.device).toContain('TypeScript');
     expect(f32.capabilities).toEqual({ training: true, cells: ['rnn', 'lstm', 'gru'], gruResetBefore: true, sequenceLengths: true });
-    await expect(createJsBackend({ precision: 'float16' as never })).rejects.toThrow(/precision/);
+    await expect(createJsBackend({ precision: 'float16' as never })).rejects.toThrow("JsBackend: options.precision: expected 'float32' or 'float64', got float16");
+    expect(new JsBackend({ precision: 'float64' }).name).toBe('js-f64');
   });
 
   it('stores floats in the backend precision and int32 as Int32Array', async () => {

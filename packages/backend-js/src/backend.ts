@@ -23,7 +23,9 @@ import {
   type SgdHyper,
   type Tensor,
 } from '@rnnkit/core';
+import { fastKernels } from './fast/kernels.js';
 import type { Kernels } from './kernels.js';
+import { referenceKernels } from './reference/kernels.js';
 import type { F, RecurrentDims, RecurrentInputs, RecurrentWeights } from './recurrent-types.js';
 import { embeddingBackward, embeddingForward } from './reference/embedding.js';
 import {
@@ -36,6 +38,11 @@ import {
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './reference/optimizers.js';
 import { JsSaved, JsTensor } from './tensor.js';
 import { checkShape, checkShapeValid, sameShape, shapeString, sizeOf } from './validate.js';
+
+export interface JsBackendOptions {
+  /** 'float32' (default): the fast path. 'float64': the reference path the conformance suite trusts. */
+  readonly precision?: Precision;
+}
 
 interface RecurrentPayload {
   readonly cell: CellSpec;
@@ -78,10 +85,14 @@ export class JsBackend implements Backend {
   private live = 0;
   private closed = false;
 
-  constructor(precision: Precision, kernels: Kernels<F>) {
+  constructor(options: JsBackendOptions = {}) {
+    const precision = options.precision ?? 'float32';
+    if (precision !== 'float32' && precision !== 'float64') {
+      throw new Error(`JsBackend: options.precision: expected 'float32' or 'float64', got ${String(precision)}`);
+    }
     this.precision = precision;
     this.name = precision === 'float64' ? 'js-f64' : 'js';
-    this.kernels = kernels;
+    this.kernels = precision === 'float64' ? (referenceKernels as Kernels<F>) : (fastKernels as Kernels<F>);
   }
 
   // ---- tensors -------------------------------------------------------------------------
