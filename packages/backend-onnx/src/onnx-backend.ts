@@ -240,8 +240,7 @@ export class OnnxBackend implements Backend {
 
   recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult {
     const r = recurrentBackward(this.sessions, args, this.hostFloat);
-    const saved = args.saved as unknown as { shape: { B: number; T: number; I: number; H: number } };
-    const { B, T, I, H } = saved.shape;
+    const { B, T, I, H } = r.shape;
     const GH = r.dBIh.length;
     return {
       dx: this.wrap(r.dx, [B, T, I]),

@@ -124,6 +124,7 @@ export function recurrentForward(
 }
 
 export interface RecurrentBackwardOut {
+  readonly shape: RecurrentShape;
   readonly dx: Float32Array;
   readonly dh0: Float32Array;
   readonly dc0: Float32Array | undefined;
@@ -175,6 +176,7 @@ export function recurrentBackward(
     dh_t: [dhT, [B, H]],
   });
   return {
+    shape: s,
     dx: out.dx as Float32Array,
     dh0: out.dh0 as Float32Array,
     dc0: lstm ? (out.dc0 as Float32Array) : undefined,
