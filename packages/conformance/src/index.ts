@@ -9,6 +9,12 @@ import { describeGolden } from './golden.js';
 import { describeFiniteDifferences } from './finite-differences.js';
 import { describeBackendVsReference } from './backend-vs-reference.js';
 import { describeSequenceLengths } from './sequence-lengths.js';
+import { describeModel } from './model.js';
+import { describeLearns } from './learns.js';
+import { describeLossTraces } from './loss-trace.js';
+import { describeLeaks } from './leaks.js';
+import { describeBadInput } from './bad-input.js';
+import { describeIdentity } from './identity.js';
 import type { ConformanceOptions, Suite } from './suite.js';
 import { toleranceFor } from './tolerance.js';
 
@@ -38,10 +44,16 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       leakSteps: options.leakSteps ?? 1000,
     };
     describe(`${backend.name} (${backend.precision}, ${backend.device})`, () => {
+      describeIdentity(s);
       describeGolden(s);
       describeFiniteDifferences(s);
       describeBackendVsReference(s);
       describeSequenceLengths(s);
+      describeModel(s);
+      describeLossTraces(s);
+      describeLearns(s);
+      describeLeaks(s);
+      describeBadInput(s);
     });
   });
 }

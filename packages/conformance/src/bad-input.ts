@@ -1,0 +1,106 @@
+// Bad input is rejected with an Error whose message names the argument, the expected and the
+// actual value: at the model's edge (through the backend under test) and at backend.tensor().
+import { describe, expect, it } from 'vitest';
+import { layers, Sequential, type Dataset, type HostTensor } from '@rnnkit/core';
+import type { Suite } from './suite.js';
+
+function xs(B: number, T: number, F: number, fill = 0.1): HostTensor<Float32Array> {
+  return { data: new Float32Array(B * T * F).fill(fill), shape: [B, T, F] };
+}
+
+export function describeBadInput(s: Suite): void {
+  const { caps } = s;
+  const cell = caps.cells[0] ?? 'lstm';
+  const recurrent = cell === 'lstm' ? layers.lstm : cell === 'gru' ? layers.gru : layers.rnn;
+
+  describe('bad input', () => {
+    const withModel = async (fn: (m: Sequential) => Promise<void>) => {
+      const m = Sequential.create(s.backend, [recurrent({ inputSize: 3, hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 1 });
+      try {
+        await fn(m);
+      } finally {
+        m.dispose();
+      }
+    };
+    const ok: Dataset = { x: xs(2, 5, 3), y: { data: Int32Array.from([0, 2]), shape: [2] } };
+    const ce = { loss: 'softmaxCrossEntropy' as const };
+
+    it('x with the wrong feature size', () =>
+      withModel(async (m) => {
+        await expect(m.predict(xs(2, 5, 4))).rejects.toThrow(/x: expected shape \[B, T, 3\], got \[2, 5, 4\]/);
+        await expect(m.trainStep({ ...ok, x: xs(2, 5, 4) }, ce)).rejects.toThrow(/x: expected shape \[B, T, 3\], got \[2, 5, 4\]/);
+      }));
+
+    it('x whose data length does not match its shape', () =>
+      withModel(async (m) => {
+        await expect(m.predict({ data: new Float32Array(29), shape: [2, 5, 3] })).rejects.toThrow(/x: .*29.*\[2, 5, 3\].*30/);
+      }));
+
+    it('y with the wrong shape, labels out of range, regression targets of the wrong shape', () =>
+      withModel(async (m) => {
+        await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([0, 1, 2]), shape: [3] } }, ce)).rejects.toThrow(/y: expected shape \[2\].*got \[3\]/);
+        await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([0, 5]), shape: [2] } }, ce)).rejects.toThrow(/y: label 5 .*out of range \[0, 3\)/);
+        await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([-1, 0]), shape: [2] } }, ce)).rejects.toThrow(/y: label -1 .*out of range \[0, 3\)/);
+        await expect(m.trainStep({ ...ok, y: { data: new Float32Array(4), shape: [2, 2] } }, { loss: 'meanSquaredError' })).rejects.toThrow(
+          /y: expected shape \[2, 3\].*got \[2, 2\]/,
+        );
+      }));
+
+    it('wrong dtypes: Int32Array x for a float model, Float32Array labels', () =>
+      withModel(async (m) => {
+        await expect(m.predict({ data: new Int32Array(30), shape: [2, 5, 3] })).rejects.toThrow(/x: expected Float32Array.*got Int32Array/);
+        await expect(m.trainStep({ ...ok, y: { data: new Float32Array(2), shape: [2] } }, ce)).rejects.toThrow(/y: expected .*Int32Array.*got Float32Array/);
+      }));
+
+    it('lengths out of range or with the wrong count', () =>
+      withModel(async (m) => {
+        await expect(m.predict(xs(2, 5, 3), { lengths: Int32Array.from([5, 7]) })).rejects.toThrow(/lengths\[1\] = 7 is out of range \[1, 5\]/);
+        await expect(m.predict(xs(2, 5, 3), { lengths: Int32Array.from([0, 5]) })).rejects.toThrow(/lengths\[0\] = 0 is out of range \[1, 5\]/);
+        await expect(m.predict(xs(2, 5, 3), { lengths: Int32Array.from([5, 5, 5]) })).rejects.toThrow(/lengths: expected 2 entries.*got 3/);
+      }));
+
+    it('NaN and Infinity in x', () =>
+      withModel(async (m) => {
+        const nan = xs(2, 5, 3);
+        nan.data[7] = NaN;
+        await expect(m.predict(nan)).rejects.toThrow(/x: expected finite values, got NaN at flat index 7/);
+        const inf = xs(2, 5, 3);
+        inf.data[0] = -Infinity;
+        await expect(m.trainStep({ ...ok, x: inf }, ce)).rejects.toThrow(/x: expected finite values, got -Infinity at flat index 0/);
+      }));
+
+    it('token ids out of range', async () => {
+      const m = Sequential.create(s.backend, [layers.embedding({ inputDim: 10, outputDim: 3 }), recurrent({ hiddenSize: 4 }), layers.dense({ units: 2 })], { seed: 1 });
+      try {
+        await expect(m.predict({ data: Int32Array.from([1, 2, 12, 3]), shape: [2, 2] })).rejects.toThrow(/x: token id 12 .*out of range \[0, 10\)/);
+        await expect(m.predict({ data: Int32Array.from([1, -2, 0, 3]), shape: [2, 2] })).rejects.toThrow(/x: token id -2 .*out of range \[0, 10\)/);
+        await expect(m.predict({ data: new Float32Array(4), shape: [2, 2] })).rejects.toThrow(/x: expected token ids as Int32Array.*got Float32Array/);
+      } finally {
+        m.dispose();
+      }
+    });
+
+    it('backend.tensor(): data length that does not match the shape names data, the expected and the actual length', () => {
+      const b = s.backend;
+      const live = b.liveTensors();
+      const check = (fn: () => unknown, expected: number, actual: number) => {
+        let message = '';
+        try {
+          fn();
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          message = (e as Error).message;
+        }
+        expect(message, 'tensor() must throw').not.toBe('');
+        expect(message).toMatch(/data/i);
+        expect(message).toMatch(new RegExp(`\\b${expected}\\b`));
+        expect(message).toMatch(new RegExp(`\\b${actual}\\b`));
+      };
+      check(() => b.tensor(new Float32Array(5), [2, 3], 'float32'), 6, 5);
+      check(() => b.tensor(new Float64Array(13), [3, 4], 'float32'), 12, 13);
+      check(() => b.tensor(new Int32Array(7), [2, 4], 'int32'), 8, 7);
+      check(() => b.tensor(new Float32Array(2), [], 'float32'), 1, 2);
+      expect(b.liveTensors(), 'a rejected tensor() must not leave a live tensor').toBe(live);
+    });
+  });
+}
