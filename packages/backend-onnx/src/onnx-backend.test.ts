@@ -121,7 +121,15 @@ describe('dense and embedding', () => {
     expect(await read(g.dw)).toEqual([13, 17, 21, 18, 24, 30]); // dyᵀ x
     expect(await read(g.db)).toEqual([4, 6]);
     bk.disposeSaved(saved!);
-    expect(() => bk.denseForward(w, b, bk.zeros([2, 4]), false)).toThrow('denseForward: w must have shape [U, 4], got [2, 3]');
+    expect(() => bk.denseForward(w, b, bk.zeros([2, 4]), false)).toThrow('denseForward: x must have shape [N, 3] or [..., 3] (I from w [2, 3]), got [2, 4]');
+    // [B, T, I] inputs: leading axes flattened
+    const x3 = bk.reshape(x, [1, 2, 3]);
+    const r3 = bk.denseForward(w, b, x3, true);
+    expect(r3.y.shape).toEqual([1, 2, 2]);
+    expect(await read(r3.y)).toEqual([8, 23, 8, 27.5]);
+    const g3 = bk.denseBackward(r3.saved!, bk.reshape(dy, [1, 2, 2]));
+    expect(g3.dx.shape).toEqual([1, 2, 3]);
+    expect(await read(g3.dx)).toEqual([2, 1, 0, 5, 2, -1]);
     expect(() => bk.denseForward(w, bk.zeros([3]), x, false)).toThrow('denseForward: b must have shape [2], got [3]');
   });
 

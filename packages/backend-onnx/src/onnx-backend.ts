@@ -40,7 +40,7 @@ class DenseSaved extends OnnxSaved {
   constructor(
     readonly x: Float32Array,
     readonly w: Float32Array,
-    readonly N: number,
+    readonly xShape: readonly number[],
     readonly I: number,
     readonly U: number,
     live: LiveCounter,
@@ -254,27 +254,36 @@ export class OnnxBackend implements Backend {
   }
 
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
-    if (x.shape.length !== 2) throw new Error(`denseForward: x must have shape [N, I], got ${fmtShape(x.shape)}`);
-    const [N, I] = x.shape as [number, number];
-    if (w.shape.length !== 2 || w.shape[1] !== I) throw new Error(`denseForward: w must have shape [U, ${I}], got ${fmtShape(w.shape)}`);
-    const U = w.shape[0] as number;
+    if (w.shape.length !== 2) throw new Error(`denseForward: w must have shape [U, I], got ${fmtShape(w.shape)}`);
+    const [U, I] = w.shape as [number, number];
+    // x: [N, I] or [..., I] (core passes [B, T, F] for returnSequences models): leading axes are flattened.
+    if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== I) {
+      throw new Error(`denseForward: x must have shape [N, ${I}] or [..., ${I}] (I from w ${fmtShape(w.shape)}), got ${fmtShape(x.shape)}`);
+    }
     if (!sameShape(b.shape, [U])) throw new Error(`denseForward: b must have shape [${U}], got ${fmtShape(b.shape)}`);
+    const lead = x.shape.slice(0, -1);
+    const N = shapeSize(lead);
     const xd = this.floats(x, 'denseForward(x)');
     const wd = this.floats(w, 'denseForward(w)');
     const s = this.sessions.get(`dense-fwd:${N}x${I}x${U}`, () => buildDenseForwardGraph(N, I, U));
     const out = s.run({ x: [xd, [N, I]], w: [wd, [U, I]], b: [this.floats(b, 'denseForward(b)'), [U]] });
-    return { y: this.wrap(out.y as Float32Array, [N, U]), saved: training ? new DenseSaved(xd, wd, N, I, U, this.live) : undefined };
+    return {
+      y: this.wrap(out.y as Float32Array, [...lead, U]),
+      saved: training ? new DenseSaved(xd, wd, x.shape, I, U, this.live) : undefined,
+    };
   }
 
   denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
     if (!(saved instanceof DenseSaved)) throw new Error(`denseBackward: saved must come from denseForward, got kind '${saved.kind}'`);
     if (saved.isReleased) throw new Error('denseBackward: saved was already disposed');
-    const { N, I, U } = saved;
-    if (!sameShape(dy.shape, [N, U])) throw new Error(`denseBackward: dy must have shape [${N}, ${U}], got ${fmtShape(dy.shape)}`);
+    const { xShape, I, U } = saved;
+    const lead = xShape.slice(0, -1);
+    const N = shapeSize(lead);
+    if (!sameShape(dy.shape, [...lead, U])) throw new Error(`denseBackward: dy must have shape ${fmtShape([...lead, U])}, got ${fmtShape(dy.shape)}`);
     const s = this.sessions.get(`dense-bwd:${N}x${I}x${U}`, () => buildDenseBackwardGraph(N, I, U));
     const out = s.run({ dy: [this.floats(dy, 'denseBackward(dy)'), [N, U]], x: [saved.x, [N, I]], w: [saved.w, [U, I]] });
     return {
-      dx: this.wrap(out.dx as Float32Array, [N, I]),
+      dx: this.wrap(out.dx as Float32Array, xShape),
       dw: this.wrap(out.dw as Float32Array, [U, I]),
       db: this.wrap(out.db as Float32Array, [U]),
     };
