@@ -1,12 +1,12 @@
 // Dense (PyTorch Linear), float32 fast path: y = x wᵀ + b as one matrix product.
 
-import { columnSums, matmul, matmulTN, transpose } from './matmul.js';
+import { columnSums, matmul, matmulNT, matmulTN } from './matmul.js';
 
 // x: [N, I]  w: [U, I]  b: [U]  →  y: [N, U]
 export function denseForward(x: Float32Array, w: Float32Array, b: Float32Array, N: number, I: number, U: number): Float32Array {
   const y = new Float32Array(N * U);
   for (let n = 0; n < N; n++) y.set(b, n * U);
-  matmul(x, 0, I, transpose(w, 0, I, U, I), 0, U, y, 0, U, N, I, U, true);
+  matmulNT(x, 0, I, w, 0, I, y, 0, U, N, I, U, true);
   return y;
 }
 

@@ -12,7 +12,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, matmul, matmulTN, transpose } from './matmul.js';
+import { columnSums, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -47,7 +47,7 @@ export function gruForward(
   const BT = B * T;
   const { lengths, reverse } = inp;
   const gates = new Float32Array(BT * G);
-  matmul(inp.x, 0, I, transpose(w.wIh, 0, I, G, I), 0, G, gates, 0, G, BT, I, G, false);
+  matmulNT(inp.x, 0, I, w.wIh, 0, I, gates, 0, G, BT, I, G, false);
   const wHhT = transpose(w.wHh, 0, H, G, H); // [H, 3H]
   const y = new Float32Array(BT * H);
   const hnAll = training && resetAfter ? new Float32Array(BT * H) : new Float32Array(0);
@@ -129,6 +129,7 @@ export function gruBackward(
   const dhv = new Float32Array(B * H); // dh plus dy at this step
   const drh = new Float32Array(B * H); // resetBefore: gradient of r⊙h
   const dhRec = new Float32Array(B * H);
+  const wHhT = transpose(w.wHh, 0, H, G, H); // [H, 3H]: products with W_hh as rows of W_hhᵀ
   const S = maxLength(lengths);
   for (let s = S - 1; s >= 0; s--) {
     // Pass 1: the n block (and everything, for resetAfter).
@@ -163,7 +164,7 @@ export function gruBackward(
       if (resetAfter) dGh.set(step.subarray(st, st + G), gr);
     }
     if (resetAfter) {
-      matmul(step, 0, G, w.wHh, 0, H, dhRec, 0, H, B, G, H, false);
+      matmulNT(step, 0, G, wHhT, 0, G, dhRec, 0, H, B, G, H, false);
       for (let b = 0; b < B; b++) {
         if (s >= lengths[b]!) continue;
         const gr = (b * T + timeAt(s, lengths[b]!, reverse)) * G;
@@ -172,7 +173,7 @@ export function gruBackward(
       continue;
     }
     // resetBefore: d(r⊙h) = dn_pre [B, H] × W_hn [H, H], then the r and z blocks.
-    matmul(step, 2 * H, G, w.wHh, 2 * H * H, H, drh, 0, H, B, H, H, false);
+    matmulNT(step, 2 * H, G, wHhT, 2 * H, G, drh, 0, H, B, H, H, false);
     for (let b = 0; b < B; b++) {
       const len = lengths[b]!;
       if (s >= len) continue;
@@ -194,7 +195,7 @@ export function gruBackward(
         step[st + H + k] = daz;
       }
     }
-    matmul(step, 0, G, w.wHh, 0, H, dhRec, 0, H, B, 2 * H, H, false);
+    matmulNT(step, 0, G, wHhT, 0, G, dhRec, 0, H, B, 2 * H, H, false);
     for (let b = 0; b < B; b++) {
       const len = lengths[b]!;
       if (s >= len) continue;
@@ -206,7 +207,7 @@ export function gruBackward(
     }
   }
   const dx = new Float32Array(BT * I);
-  matmul(dGx, 0, G, w.wIh, 0, I, dx, 0, I, BT, G, I, false);
+  matmulNT(dGx, 0, G, transpose(w.wIh, 0, I, G, I), 0, G, dx, 0, I, BT, G, I, false);
   const dWIh = new Float32Array(G * I);
   matmulTN(dGx, 0, G, inp.x, 0, I, dWIh, 0, I, G, BT, I, false);
   const dWHh = new Float32Array(G * H);

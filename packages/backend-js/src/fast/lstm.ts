@@ -17,7 +17,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, matmul, matmulTN, transpose } from './matmul.js';
+import { columnSums, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -51,7 +51,7 @@ export function lstmForward(
   const { lengths, reverse } = inp;
   // The gate buffer first holds the input projection, then is overwritten with activations.
   const gates = new Float32Array(BT * G);
-  matmul(inp.x, 0, I, transpose(w.wIh, 0, I, G, I), 0, G, gates, 0, G, BT, I, G, false);
+  matmulNT(inp.x, 0, I, w.wIh, 0, I, gates, 0, G, BT, I, G, false);
   const wHhT = transpose(w.wHh, 0, H, G, H); // [H, 4H]
   const bias = new Float32Array(G);
   for (let j = 0; j < G; j++) bias[j] = w.bIh[j]! + w.bHh[j]!;
@@ -120,6 +120,7 @@ export function lstmBackward(
   const dh = up.dhT ? up.dhT.slice() : new Float32Array(B * H);
   const dc = up.dcT ? up.dcT.slice() : new Float32Array(B * H);
   const dhRec = new Float32Array(B * H);
+  const wHhT = transpose(w.wHh, 0, H, G, H); // [H, 4H]: dh = dA · W_hh as rows of W_hhᵀ
   const S = maxLength(lengths);
   for (let s = S - 1; s >= 0; s--) {
     for (let b = 0; b < B; b++) {
@@ -151,15 +152,15 @@ export function lstmBackward(
       }
       dGates.set(step.subarray(st, st + G), gr);
     }
-    // dh_prev = dGates_step [B, 4H] × W_hh [4H, H]; W_hh's PyTorch layout is already [4H, H].
-    matmul(step, 0, G, w.wHh, 0, H, dhRec, 0, H, B, G, H, false);
+    // dh_prev = dGates_step [B, 4H] × W_hh [4H, H]
+    matmulNT(step, 0, G, wHhT, 0, G, dhRec, 0, H, B, G, H, false);
     for (let b = 0; b < B; b++) {
       if (s >= lengths[b]!) continue;
       dh.set(dhRec.subarray(b * H, b * H + H), b * H);
     }
   }
   const dx = new Float32Array(BT * I);
-  matmul(dGates, 0, G, w.wIh, 0, I, dx, 0, I, BT, G, I, false);
+  matmulNT(dGates, 0, G, transpose(w.wIh, 0, I, G, I), 0, G, dx, 0, I, BT, G, I, false);
   const dWIh = new Float32Array(G * I);
   matmulTN(dGates, 0, G, inp.x, 0, I, dWIh, 0, I, G, BT, I, false);
   const dWHh = new Float32Array(G * H);

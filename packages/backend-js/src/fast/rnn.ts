@@ -10,7 +10,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, matmul, matmulTN, transpose } from './matmul.js';
+import { columnSums, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -40,7 +40,7 @@ export function rnnForward(
   const BT = B * T;
   const { lengths, reverse } = inp;
   const xw = new Float32Array(BT * H);
-  matmul(inp.x, 0, I, transpose(w.wIh, 0, I, H, I), 0, H, xw, 0, H, BT, I, H, false);
+  matmulNT(inp.x, 0, I, w.wIh, 0, I, xw, 0, H, BT, I, H, false);
   const wHhT = transpose(w.wHh, 0, H, H, H);
   const bias = new Float32Array(H);
   for (let j = 0; j < H; j++) bias[j] = w.bIh[j]! + w.bHh[j]!;
@@ -88,6 +88,7 @@ export function rnnBackward(
   const step = new Float32Array(B * H);
   const dh = up.dhT ? up.dhT.slice() : new Float32Array(B * H);
   const dhRec = new Float32Array(B * H);
+  const wHhT = transpose(w.wHh, 0, H, H, H);
   const tanh = act === 'tanh';
   const S = maxLength(lengths);
   for (let s = S - 1; s >= 0; s--) {
@@ -104,14 +105,14 @@ export function rnnBackward(
         dA[yr + k] = da;
       }
     }
-    matmul(step, 0, H, w.wHh, 0, H, dhRec, 0, H, B, H, H, false);
+    matmulNT(step, 0, H, wHhT, 0, H, dhRec, 0, H, B, H, H, false);
     for (let b = 0; b < B; b++) {
       if (s >= lengths[b]!) continue;
       dh.set(dhRec.subarray(b * H, b * H + H), b * H);
     }
   }
   const dx = new Float32Array(BT * I);
-  matmul(dA, 0, H, w.wIh, 0, I, dx, 0, I, BT, H, I, false);
+  matmulNT(dA, 0, H, transpose(w.wIh, 0, I, H, I), 0, H, dx, 0, I, BT, H, I, false);
   const dWIh = new Float32Array(H * I);
   matmulTN(dA, 0, H, inp.x, 0, I, dWIh, 0, I, H, BT, I, false);
   const dWHh = new Float32Array(H * H);
