@@ -25,7 +25,7 @@ function multiIndex(flat: number, shape: readonly number[] | undefined): string 
 
 /**
  * Compares element-wise with |actual − expected| ≤ tol · max(1, |expected|). NaN or infinite
- * values fail unless both sides hold the same one.
+ * values fail unless both sides hold the same infinity.
  */
 export function compareArrays(
   actual: ArrayLike<number>,
@@ -45,16 +45,18 @@ export function compareArrays(
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    const err = Object.is(a, e) ? 0 : Math.abs(a - e);
-    const bad = Number.isNaN(err) || err > tol * Math.max(1, Math.abs(e));
+    const same = Object.is(a, e) || a === e;
+    const err = same ? 0 : Math.abs(a - e);
+    // Non-finite values only match themselves (tol · ∞ would accept anything).
+    const bad = !same && (!Number.isFinite(a) || !Number.isFinite(e) || err > tol * Math.max(1, Math.abs(e)));
     if (bad) {
       failures++;
       if (firstIndex < 0) firstIndex = i;
     }
-    if (Number.isNaN(err) || err > maxError) {
-      maxError = Number.isNaN(err) ? NaN : err;
+    // A NaN error is the worst there is; the first one stays reported as the max.
+    if (!Number.isNaN(maxError) && (Number.isNaN(err) || err > maxError)) {
+      maxError = err;
       maxErrorIndex = i;
-      if (Number.isNaN(err)) break;
     }
   }
   const ok = failures === 0;
