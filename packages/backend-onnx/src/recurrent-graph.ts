@@ -169,8 +169,17 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
     T === 1 ? h0u : g.op('Concat', [h0u, g.op('Slice', [Y, g.int64s([0]), g.int64s([T - 1]), axis0])], { axis: 0 }); // [T, B, H]
 
   // Gate pre-activations for every step at once, PyTorch gate order.
-  const Ax = add(g.op('MatMul', [X, g.op('Transpose', ['w_ih'], { perm: [1, 0] })]), 'b_ih'); // [T, B, GH]
-  const Ah = add(g.op('MatMul', [Hprev, g.op('Transpose', ['w_hh'], { perm: [1, 0] })]), 'b_hh'); // [T, B, GH]
+  // GRU needs the input and hidden parts apart (n gate); LSTM and RNN only their sum, which is one MatMul
+  // over [x_t ‖ h_{t−1}], whose gradient dGᵀ [X ‖ H_prev] likewise gives dW_ih ‖ dW_hh in one Gemm.
+  const fused = cell.kind !== 'gru';
+  const XH = fused ? g.op('Concat', [X, Hprev], { axis: 2 }) : ''; // [T, B, I + H]
+  const preActivation = (): string =>
+    add(
+      g.op('MatMul', [XH, g.op('Transpose', [g.op('Concat', ['w_ih', 'w_hh'], { axis: 1 })], { perm: [1, 0] })]),
+      add('b_ih', 'b_hh'),
+    ); // [T, B, GH]
+  const Ax = fused ? '' : add(g.op('MatMul', [X, g.op('Transpose', ['w_ih'], { perm: [1, 0] })]), 'b_ih'); // [T, B, GH]
+  const Ah = fused ? '' : add(g.op('MatMul', [Hprev, g.op('Transpose', ['w_hh'], { perm: [1, 0] })]), 'b_hh');
 
   let dGi: string; // [T, B, GH] gradients of the input-side pre-activations (masked)
   let dGh: string; // [T, B, GH] gradients of the hidden-side pre-activations, paired with `HhIn`
@@ -179,7 +188,7 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
   let dWhh: string | undefined;
 
   if (cell.kind === 'lstm') {
-    const [ai, af, ag, ao] = g.node('Split', [add(Ax, Ah)], 4, { axis: 2 }) as [string, string, string, string];
+    const [ai, af, ag, ao] = g.node('Split', [preActivation()], 4, { axis: 2 }) as [string, string, string, string];
     const i = g.op('Sigmoid', [ai]);
     const f = g.op('Sigmoid', [af]);
     const gg = g.op('Tanh', [ag]);
@@ -278,7 +287,7 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
       ], { axis: 0 });
     }
   } else {
-    const h = cell.nonlinearity === 'tanh' ? g.op('Tanh', [add(Ax, Ah)]) : g.op('Relu', [add(Ax, Ah)]);
+    const h = g.op(cell.nonlinearity === 'tanh' ? 'Tanh' : 'Relu', [preActivation()]);
     const deriv =
       cell.nonlinearity === 'tanh' ? tanhDeriv(h) : g.op('Cast', [g.op('Greater', [h, g.floats([0], [])])], { to: FLOAT });
     const Kd = valid(deriv);
@@ -296,11 +305,18 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
   const flat = (t: string, w: number): string => g.op('Reshape', [t, g.int64s([T * B, w])]);
   const dGiF = flat(dGi, GH);
   const dGhF = dGh === dGi ? dGiF : flat(dGh, GH);
-  g.node('Gemm', [dGiF, flat(X, I)], ['dw_ih'], { transA: 1 });
-  if (dWhh === undefined) g.node('Gemm', [dGhF, flat(Hprev, H)], ['dw_hh'], { transA: 1 });
-  else g.node('Identity', [dWhh], ['dw_hh']);
-  g.node('ReduceSum', [dGiF, axis0], ['db_ih'], { keepdims: 0 });
-  g.node('ReduceSum', [dGhF, axis0], ['db_hh'], { keepdims: 0 });
+  if (fused) {
+    const dW = g.op('Gemm', [dGiF, flat(XH, I + H)], { transA: 1 }); // [GH, I + H]
+    g.node('Split', [dW, g.int64s([I, H])], ['dw_ih', 'dw_hh'], { axis: 1 });
+    g.node('ReduceSum', [dGiF, axis0], ['db_ih'], { keepdims: 0 });
+    g.node('Identity', ['db_ih'], ['db_hh']);
+  } else {
+    g.node('Gemm', [dGiF, flat(X, I)], ['dw_ih'], { transA: 1 });
+    if (dWhh === undefined) g.node('Gemm', [dGhF, flat(Hprev, H)], ['dw_hh'], { transA: 1 });
+    else g.node('Identity', [dWhh], ['dw_hh']);
+    g.node('ReduceSum', [dGiF, axis0], ['db_ih'], { keepdims: 0 });
+    g.node('ReduceSum', [dGhF, axis0], ['db_hh'], { keepdims: 0 });
+  }
   let dX = g.op('MatMul', [dGi, 'w_ih']); // [T, B, I]
   if (reverse) dX = g.op('ReverseSequence', [dX, lengths64], { batch_axis: 1, time_axis: 0 });
   g.node('Transpose', [dX], ['dx'], { perm: [1, 0, 2] });
