@@ -12,7 +12,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
+import { columnSums, copyRange, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -83,8 +83,8 @@ export function gruForward(
       const hr = b * G;
       const sr = b * H;
       const yr = bt * H;
-      if (training) hPrev.set(h.subarray(sr, sr + H), yr);
-      if (training && !resetAfter) rhAll.set(rh.subarray(sr, sr + H), yr);
+      if (training) copyRange(h, sr, hPrev, yr, H);
+      if (training && !resetAfter) copyRange(rh, sr, rhAll, yr, H);
       for (let k = 0; k < H; k++) {
         const r = 1 / (1 + Math.exp(-(gates[gr + k]! + bIh[k]! + hw[hr + k]! + bHh[k]!)));
         const z = 1 / (1 + Math.exp(-(gates[gr + H + k]! + bIh[H + k]! + hw[hr + H + k]! + bHh[H + k]!)));
@@ -161,7 +161,7 @@ export function gruBackward(
           step[st + 2 * H + k] = dan;
         }
       }
-      if (resetAfter) dGh.set(step.subarray(st, st + G), gr);
+      if (resetAfter) copyRange(step, st, dGh, gr, G);
     }
     if (resetAfter) {
       matmulNT(step, 0, G, wHhT, 0, G, dhRec, 0, H, B, G, H, false);

@@ -17,7 +17,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
+import { columnSums, copyRange, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -74,8 +74,8 @@ export function lstmForward(
       const sr = b * H;
       const yr = bt * H;
       if (hPrev && cPrev) {
-        hPrev.set(h.subarray(sr, sr + H), yr);
-        cPrev.set(c.subarray(sr, sr + H), yr);
+        copyRange(h, sr, hPrev, yr, H);
+        copyRange(c, sr, cPrev, yr, H);
       }
       // One fused pass: all four gates, the cell update and the output for this row.
       for (let k = 0; k < H; k++) {
@@ -150,13 +150,13 @@ export function lstmBackward(
         step[st + 2 * H + k] = dag;
         step[st + 3 * H + k] = dao;
       }
-      dGates.set(step.subarray(st, st + G), gr);
+      copyRange(step, st, dGates, gr, G);
     }
     // dh_prev = dGates_step [B, 4H] × W_hh [4H, H]
     matmulNT(step, 0, G, wHhT, 0, G, dhRec, 0, H, B, G, H, false);
     for (let b = 0; b < B; b++) {
       if (s >= lengths[b]!) continue;
-      dh.set(dhRec.subarray(b * H, b * H + H), b * H);
+      copyRange(dhRec, b * H, dh, b * H, H);
     }
   }
   const dx = new Float32Array(BT * I);

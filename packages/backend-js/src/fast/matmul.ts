@@ -184,3 +184,8 @@ function dotInto(a: F32, ai: number, b: F32, bj: number, K: number, out: F32, o:
   for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
   out[o] = accumulate ? out[o]! + s : s;
 }
+
+/** dst[dOff .. dOff + n) = src[sOff .. sOff + n), without creating a subarray view per call. */
+export function copyRange(src: F32, sOff: number, dst: F32, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]!;
+}

@@ -10,7 +10,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
+import { columnSums, copyRange, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -57,7 +57,7 @@ export function rnnForward(
       if (s >= len) continue;
       const yr = (b * T + timeAt(s, len, reverse)) * H;
       const sr = b * H;
-      if (hPrev) hPrev.set(h.subarray(sr, sr + H), yr);
+      if (hPrev) copyRange(h, sr, hPrev, yr, H);
       for (let k = 0; k < H; k++) {
         const a = xw[yr + k]! + hw[sr + k]! + bias[k]!;
         const v = tanh ? Math.tanh(a) : a > 0 ? a : 0;
@@ -108,7 +108,7 @@ export function rnnBackward(
     matmulNT(step, 0, H, wHhT, 0, H, dhRec, 0, H, B, H, H, false);
     for (let b = 0; b < B; b++) {
       if (s >= lengths[b]!) continue;
-      dh.set(dhRec.subarray(b * H, b * H + H), b * H);
+      copyRange(dhRec, b * H, dh, b * H, H);
     }
   }
   const dx = new Float32Array(BT * I);
