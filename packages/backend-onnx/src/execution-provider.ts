@@ -2,7 +2,9 @@
 // ONNXRUNTIME_NODE_INSTALL=cuda12; asking for CUDA without it throws (`Failed to load shared library`)
 // instead of falling back, so we probe CUDA once with a tiny session and fall back ourselves.
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { encodeModel, FLOAT, GraphBuilder } from './onnx-graph.js';
 import { SyncSession } from './session.js';
 
@@ -25,6 +27,18 @@ export const CUDA_INSTALL_HINT =
 export function onnxRuntimeVersion(): string {
   const require = createRequire(import.meta.url);
   return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+/**
+ * Whether onnxruntime-node's CUDA provider library was installed next to its native binding. 'auto' checks
+ * this before probing: a probe without it makes ORT print a loud error to stderr on every CPU-only machine.
+ */
+function cudaProviderInstalled(): boolean {
+  const require = createRequire(import.meta.url);
+  const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
+  const dir = join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+  const name = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(dir, name));
 }
 
 /** Try to create a one-node session on CUDA. Returns undefined on success, the error message otherwise. */
@@ -51,6 +65,10 @@ function summarise(message: string): string {
 
 export function resolveExecutionProvider(option: ExecutionProviderOption, intraOpNumThreads: number): ResolvedProvider {
   if (option === 'cpu') return { kind: 'cpu', executionProviders: ['cpu'] };
+  if (option === 'auto' && !cudaProviderInstalled()) {
+    return { kind: 'cpu', executionProviders: ['cpu'], fallbackReason: 'CUDA provider not installed' };
+  }
+  // 'cuda' always really tries, so its error carries onnxruntime's own message.
   const failure = probeCuda(intraOpNumThreads);
   if (failure === undefined) return { kind: 'cuda', executionProviders: ['cuda', 'cpu'] };
   if (option === 'cuda') {
