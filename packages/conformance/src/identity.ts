@@ -25,5 +25,24 @@ export function describeIdentity(s: Suite): void {
       expect(c.cells.length).toBeGreaterThan(0);
       for (const cell of c.cells) expect(['rnn', 'lstm', 'gru']).toContain(cell);
     });
+    it('read() returns floats in the declared precision and int32 as Int32Array, with the values uploaded', async () => {
+      const f = b.tensor(Float64Array.from([0.5, -2, 3.25]), [3], 'float32');
+      const i = b.tensor(Int32Array.from([7, -1]), [2], 'int32');
+      const z = b.zeros([2, 2]);
+      try {
+        const fv = await b.read(f);
+        expect(fv).toBeInstanceOf(b.precision === 'float64' ? Float64Array : Float32Array);
+        expect(Array.from(fv)).toEqual([0.5, -2, 3.25]);
+        const iv = await b.read(i);
+        expect(iv).toBeInstanceOf(Int32Array);
+        expect(Array.from(iv)).toEqual([7, -1]);
+        expect(Array.from(await b.read(z))).toEqual([0, 0, 0, 0]);
+        expect(f.shape).toEqual([3]);
+        expect(f.dtype).toBe('float32');
+        expect(i.dtype).toBe('int32');
+      } finally {
+        [f, i, z].forEach((t) => b.dispose(t));
+      }
+    });
   });
 }

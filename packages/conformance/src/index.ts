@@ -7,6 +7,7 @@ import type { Backend } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { describeGolden } from './golden.js';
 import { describeFiniteDifferences } from './finite-differences.js';
+import { describeReferenceFormulas } from './reference-formulas.js';
 import { describeBackendVsReference } from './backend-vs-reference.js';
 import { describeSequenceLengths } from './sequence-lengths.js';
 import { describeModel } from './model.js';
@@ -47,6 +48,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       describeIdentity(s);
       describeGolden(s);
       describeFiniteDifferences(s);
+      describeReferenceFormulas(s);
       describeBackendVsReference(s);
       describeSequenceLengths(s);
       describeModel(s);

@@ -1,5 +1,6 @@
 // Same seed, same data, same optimizer → the same loss curve on every backend (within the
 // trace tolerance of the reference's), and bit-identical curves for two runs on one backend.
+// Dropout masks come from core's seeded Rng, so they match across backends too.
 import { describe, expect, it } from 'vitest';
 import { adam, layers, Rng, Sequential, type Backend, type Dataset, type LayerSpec } from '@rnnkit/core';
 import { expectClose, expectEqual } from './compare.js';
@@ -31,7 +32,11 @@ async function lossTrace(b: Backend, specs: LayerSpec[], data: Dataset[]): Promi
 export function describeLossTraces(s: Suite): void {
   const cases: { name: string; cell: 'lstm' | 'gru'; specs: () => LayerSpec[] }[] = [
     { name: 'LSTM(8) → dense(3)', cell: 'lstm', specs: () => [layers.lstm({ inputSize: 3, hiddenSize: 8 }), layers.dense({ units: 3 })] },
-    { name: 'GRU(8) 2 layers → dense(3)', cell: 'gru', specs: () => [layers.gru({ inputSize: 3, hiddenSize: 8, numLayers: 2 }), layers.dense({ units: 3 })] },
+    {
+      name: 'GRU(8) 2 layers with dropout 0.25 → dense(3)',
+      cell: 'gru',
+      specs: () => [layers.gru({ inputSize: 3, hiddenSize: 8, numLayers: 2, dropout: 0.25 }), layers.dense({ units: 3 })],
+    },
   ];
   describe('identical loss traces', () => {
     for (const [i, c] of cases.entries()) {
