@@ -143,10 +143,11 @@ export class JsBackend implements Backend {
     return this.wrap(shape, dtype, dtype === 'int32' ? new Int32Array(n) : this.kernels.alloc(n));
   }
 
-  read(t: Tensor): Promise<FloatArray | Int32Array> {
+  /** Async like every backend's read: bad handles reject rather than throw. */
+  async read(t: Tensor): Promise<FloatArray | Int32Array> {
     this.assertOpen('read');
     const x = this.get('read', 't', t);
-    return Promise.resolve(x.data.slice());
+    return x.data.slice();
   }
 
   dispose(t: Tensor): void {
