@@ -295,6 +295,8 @@ export class TfjsBackend implements Backend {
 
   // ---- dense and embedding -----------------------------------------------------------------
 
+  // x may carry leading axes ([..., I] → [..., U]; core applies a dense layer to every step of
+  // a sequence); they are flattened to N rows for the product.
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
     const where = 'denseForward';
     this.#open(where);
@@ -302,21 +304,34 @@ export class TfjsBackend implements Backend {
     checkRank(n, 'w', w, 2, '[U, I]');
     const [U = 0, I = 0] = w.shape;
     checkShape(n, 'b', b, [['U', U]]);
-    checkRank(n, 'x', x, 2, '[N, I]');
-    checkShape(n, 'x', x, [['N', x.shape[0] ?? 0], ['I', I]]);
+    if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== I) {
+      throw new Error(`${n}: x: expected shape [N, ${I}] or [..., ${I}] (I = ${I} from w ${shapeString(w.shape)}), got ${shapeString(x.shape)}`);
+    }
+    const lead = x.shape.slice(0, -1);
+    const N = sizeOf(lead);
     const tw = this.#val(where, 'w', w), tb = this.#val(where, 'b', b), tx = this.#val(where, 'x', x);
-    const r = tidy(() => denseForward(tw, tb, tx, training));
-    return { y: this.#wrap(r.y), saved: r.saved === null ? undefined : new TfjsSaved('dense', r.saved, { N: x.shape[0] ?? 0, U }) };
+    const r = tidy(() => {
+      const f = denseForward(tw, tb, tf.reshape(tx, [N, I]), training);
+      return { y: tf.reshape(f.y, [...lead, U]), saved: f.saved };
+    });
+    return { y: this.#wrap(r.y), saved: r.saved === null ? undefined : new TfjsSaved('dense', r.saved, { lead, U, I }) };
   }
 
   denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
     const where = 'denseBackward';
     this.#open(where);
-    const s = this.#saved<DenseSavedTensors, { N: number; U: number }>(where, saved, 'dense');
-    checkShape(`${this.name}.${where}`, 'dy', dy, [['N', s.meta.N], ['U', s.meta.U]]);
+    const s = this.#saved<DenseSavedTensors, { lead: number[]; U: number; I: number }>(where, saved, 'dense');
+    const { lead, U, I } = s.meta;
+    const expected = [...lead, U];
+    if (dy.shape.length !== expected.length || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new Error(`${this.name}.${where}: dy: expected shape ${shapeString(expected)} (the forward x's leading axes and U = ${U}), got ${shapeString(dy.shape)}`);
+    }
     const tdy = this.#val(where, 'dy', dy);
     const tensors = s.tensors(`${this.name}.${where}`);
-    const r = tidy(() => denseBackward(tensors, tdy));
+    const r = tidy(() => {
+      const g = denseBackward(tensors, tf.reshape(tdy, [sizeOf(lead), U]));
+      return { dx: tf.reshape(g.dx, [...lead, I]), dw: g.dw, db: g.db };
+    });
     return { dx: this.#wrap(r.dx), dw: this.#wrap(r.dw), db: this.#wrap(r.db) };
   }
 
