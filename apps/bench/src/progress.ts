@@ -20,7 +20,7 @@ function rate(n: number, seconds: number): string {
 
 export class ConsoleProgress implements ProgressSink {
   private bar: cliProgress.SingleBar | undefined;
-  private current: { prefix: string; label: string; total: number; unit: string; started: number; done: number; loss?: number | undefined } | undefined;
+  private current: { prefix: string; label: string; total: number; unit: string; started: number; done: number; printed: number; loss?: number | undefined } | undefined;
   private readonly tty: boolean;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {
@@ -29,7 +29,7 @@ export class ConsoleProgress implements ProgressSink {
 
   phase(prefix: string, label: string, total: number, unit: string): void {
     this.end();
-    this.current = { prefix, label, total, unit, started: performance.now(), done: 0 };
+    this.current = { prefix, label, total, unit, started: performance.now(), done: 0, printed: performance.now() };
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
@@ -52,6 +52,13 @@ export class ConsoleProgress implements ProgressSink {
     if (loss !== undefined) c.loss = loss;
     const seconds = (performance.now() - c.started) / 1000;
     this.bar?.update(done, { speed: rate(done, seconds), lossText: c.loss !== undefined ? ` | loss ${c.loss.toFixed(4)}` : '' });
+    // Without a terminal, a line every 15 s shows that a long step is alive.
+    if (!this.tty && performance.now() - c.printed > 15_000 && done < c.total) {
+      c.printed = performance.now();
+      const eta = done > 0 ? ((c.total - done) * seconds) / done : NaN;
+      const loss = c.loss !== undefined ? `, loss ${c.loss.toFixed(4)}` : '';
+      this.out.write(`  ${c.prefix.padEnd(16)} ${c.label.padEnd(20)} ${done}/${c.total} ${c.unit}, ${rate(done, seconds)} ${c.unit}/s${loss}, ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}\n`);
+    }
   }
 
   note(text: string): void {

@@ -1,6 +1,8 @@
 // Validation before timing: one forward + loss + backward on a real batch must match backend-js's
-// float64 reference. One SGD step with lr 1 makes the weight change equal to minus the gradient, so
-// comparing weights before and after compares every parameter's gradient through the public model API.
+// float64 reference. One plain SGD step makes the weight change equal to −lr·gradient, so comparing
+// weights before and after compares every parameter's gradient through the public model API.
+// lr is 1024 rather than 1: a power of two scales exactly, and it keeps the change far above the
+// float32 rounding of the weights themselves (with lr 1 that rounding alone is ~1e-6 of a small gradient).
 import { Sequential, sgd, type Backend, type Dataset, type LayerSpec, type LossName } from '@rnnkit/core';
 import type { ValidationResult } from './results.js';
 
@@ -18,16 +20,17 @@ export async function validateBackend(
   batch: Dataset,
 ): Promise<ValidationResult> {
   const tolerance = toleranceFor(backend.precision);
+  const lr = 1024;
   const step = async (b: Backend) => {
     const model = Sequential.create(b, specs, { seed });
     try {
       const before = await model.getWeights();
-      const value = await model.trainStep(batch, { loss, optimizer: sgd({ lr: 1 }) });
+      const value = await model.trainStep(batch, { loss, optimizer: sgd({ lr }) });
       const after = await model.getWeights();
       const grads = new Map<string, Float64Array>();
       for (const [name, w0] of before) {
         const w1 = after.get(name)!;
-        grads.set(name, Float64Array.from(w0, (v, i) => v - w1[i]!));
+        grads.set(name, Float64Array.from(w0, (v, i) => (v - w1[i]!) / lr));
       }
       return { value, grads };
     } finally {

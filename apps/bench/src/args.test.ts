@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgs, workspaceRoot } from './args.js';
+
+const root = workspaceRoot(process.cwd());
+
+describe('parseArgs', () => {
+  it('defaults: all tasks, every working backend, quick profile, seed 42, bench-results/ at the repository root', () => {
+    const o = parseArgs([], process.cwd());
+    expect(o).toEqual({
+      tasks: ['mnist', 'imdb'],
+      backends: undefined,
+      profile: 'quick',
+      epochs: undefined,
+      seed: 42,
+      out: join(root, 'bench-results'),
+      peers: false,
+      open: false,
+    });
+    expect(root.endsWith('apps/bench')).toBe(false);
+  });
+
+  it('reads every option, and skips the literal -- that `pnpm bench -- …` passes', () => {
+    const o = parseArgs(['--', '--task', 'imdb', '--backends', 'js, onnx,js', '--profile', 'full', '--epochs', '2', '--seed', '0', '--out', '/tmp/x', '--peers'], '/');
+    expect(o).toMatchObject({ tasks: ['imdb'], backends: ['js', 'onnx'], profile: 'full', epochs: 2, seed: 0, out: '/tmp/x', peers: true });
+    expect(parseArgs(['--task', 'all']).tasks).toEqual(['mnist', 'imdb']);
+    expect(parseArgs(['--out', 'rel'], '/base').out).toBe('/base/rel');
+  });
+
+  it('bad values give clear errors naming the option, what is expected and what was given', () => {
+    expect(() => parseArgs(['--task', 'cifar'])).toThrow("option '--task <name>' argument 'cifar' is invalid. expected one of mnist, imdb, all, got 'cifar'.");
+    expect(() => parseArgs(['--backends', 'js,cuda'])).toThrow("unknown backend 'cuda'; expected a comma-separated list of js, tfjs, onnx, gpujs.");
+    expect(() => parseArgs(['--backends', ','])).toThrow(/expected a comma-separated list/);
+    expect(() => parseArgs(['--profile', 'fast'])).toThrow("expected one of quick, full, tiny, got 'fast'.");
+    expect(() => parseArgs(['--epochs', '0'])).toThrow("option '--epochs <n>' argument '0' is invalid. expected an integer >= 1, got '0'.");
+    expect(() => parseArgs(['--epochs', '1.5'])).toThrow(/expected an integer >= 1, got '1.5'/);
+    expect(() => parseArgs(['--seed', 'abc'])).toThrow(/expected an integer >= 0, got 'abc'/);
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown option '--fast'/);
+    expect(() => parseArgs(['mnist'])).toThrow(/too many arguments/);
+  });
+});

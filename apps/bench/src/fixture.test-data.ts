@@ -1,0 +1,43 @@
+// A results object as `runBench` produces it, for report tests (two tasks, ok/failed/unavailable rows).
+import { taskConfig } from './config.js';
+import { RESULTS_SCHEMA, type BenchResults } from './results.js';
+
+export function fixtureResults(): BenchResults {
+  const mnist = taskConfig('mnist', 'quick');
+  const imdb = taskConfig('imdb', 'quick');
+  const epochs = (accs: number[]) => accs.map((a, i) => ({ epoch: i, trainLoss: 1 - a / 2, testLoss: 1 - a, testAccuracy: a, trainSeconds: 10, evalSeconds: 1 }));
+  return {
+    schema: RESULTS_SCHEMA,
+    startedAt: '2026-11-24T06:00:00.000Z',
+    finishedAt: '2026-11-24T06:05:00.000Z',
+    wallSeconds: 300,
+    machine: { hostname: 'box', platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCount: 2, memoryBytes: 24 * 1024 ** 3, node: 'v20.20.0', display: undefined },
+    versions: { '@rnnkit/core': '0.1.0', '@tensorflow/tfjs-core': '4.22.0' },
+    options: { profile: 'quick', tasks: ['mnist', 'imdb'], backends: ['js', 'tfjs', 'onnx', 'gpujs'], seed: 42, epochs: undefined, peers: false },
+    tasks: [
+      {
+        task: 'mnist',
+        config: mnist,
+        modelDescription: 'LSTM(28→128)',
+        parameters: 82_186,
+        dataSeconds: 0.4,
+        runs: [
+          { backend: 'js', kind: 'rnnkit', status: 'ok', name: 'js', device: 'cpu (pure TypeScript)', precision: 'float32', trainSamplesPerSec: 200, inferSamplesPerSec: 1000, epochs: epochs([0.9]), lossCurve: [2.3, 1.5, 0.9, 0.6], peakRssBytes: 300 * 1024 ** 2, maxRssBytes: 310 * 1024 ** 2, wallSeconds: 20 },
+          { backend: 'onnx', kind: 'rnnkit', status: 'ok', name: 'onnx-cpu', device: 'onnxruntime 1.30 cpu', precision: 'float32', trainSamplesPerSec: 500, inferSamplesPerSec: 5000, epochs: epochs([0.91]), lossCurve: [2.3, 1.4, 0.8, 0.5], peakRssBytes: 400 * 1024 ** 2, wallSeconds: 12 },
+          { backend: 'gpujs', kind: 'rnnkit', status: 'failed', name: 'gpujs-webgl', device: 'webgl (ANGLE on llvmpipe)', launcher: 'xvfb-run -a', reason: 'validation against backend-js float64 failed: gradients rel. error 3e-2 | worst', epochs: [], lossCurve: [], wallSeconds: 5 },
+        ],
+      },
+      {
+        task: 'imdb',
+        config: imdb,
+        modelDescription: 'embedding, LSTM 64',
+        dataSeconds: 4,
+        runs: [
+          { backend: 'js', kind: 'rnnkit', status: 'ok', name: 'js', device: 'cpu', trainSamplesPerSec: 50, inferSamplesPerSec: 150, epochs: epochs([0.7, 0.8]), lossCurve: [0.69, 0.6, 0.5], wallSeconds: 30 },
+          { backend: 'tfjs', kind: 'rnnkit', status: 'unavailable', reason: '@rnnkit/backend-tfjs: not built', epochs: [], lossCurve: [], wallSeconds: 0.2 },
+          { backend: 'peer:tfjs-layers', kind: 'peer', status: 'ok', name: 'tf.layers.lstm', device: 'tfjs cpu', trainSamplesPerSec: 25, inferSamplesPerSec: 75, epochs: epochs([0.65, 0.75]), lossCurve: [0.69, 0.65, 0.6], wallSeconds: 40 },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,68 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixtureResults } from './fixture.test-data.js';
+import { htmlReport } from './report-html.js';
+import { markdownReport, taskTable } from './report-md.js';
+import { ticks } from './svg-charts.js';
+import { writeReports } from './write-reports.js';
+
+describe('Markdown report', () => {
+  it('has one table per task with a row per backend, ratios against js measured in the same run', () => {
+    const r = fixtureResults();
+    const md = markdownReport(r);
+    expect(md).toContain('## MNIST');
+    expect(md).toContain('## IMDB');
+    const mnist = taskTable(r.tasks[0]!).split('\n');
+    expect(mnist[0]).toBe('| backend | device | status | train samples/s | vs js | inference samples/s | vs js | test accuracy per epoch | peak RSS | wall time |');
+    expect(mnist[2]).toBe('| js | cpu (pure TypeScript) | ok | 200.0 | ×1.00 | 1000 | ×1.00 | 90.00% | 310 MiB | 20.0 s |');
+    expect(mnist[3]).toBe('| onnx (onnx-cpu) | onnxruntime 1.30 cpu | ok | 500.0 | ×2.50 | 5000 | ×5.00 | 91.00% | 400 MiB | 12.0 s |');
+    // A failed row keeps its device and launcher, and its reason goes below the table (pipes escaped).
+    expect(mnist[4]).toBe('| gpujs (gpujs-webgl) | webgl (ANGLE on llvmpipe), via xvfb-run -a | failed ¹ | – | – | – | – | – | – | 5.0 s |');
+    expect(mnist).toContain('- ¹ gpujs (gpujs-webgl): validation against backend-js float64 failed: gradients rel. error 3e-2 \\| worst');
+    const imdb = taskTable(r.tasks[1]!);
+    expect(imdb).toContain('| js | cpu | ok | 50.00 | ×1.00 | 150.0 | ×1.00 | 70.00%, 80.00% |');
+    expect(imdb).toContain('| peer:tfjs-layers (tf.layers.lstm) | tfjs cpu | ok | 25.00 | ×0.50 | 75.00 | ×0.50 | 65.00%, 75.00% |');
+    expect(imdb).toContain('- ¹ tfjs: @rnnkit/backend-tfjs: not built');
+  });
+});
+
+describe('HTML report', () => {
+  it('is self-contained: an svg per chart, no external URLs, scripts or stylesheets', () => {
+    const html = htmlReport(fixtureResults());
+    // Per task: loss curves, training throughput, inference throughput, accuracy.
+    expect(html.match(/<svg /g)).toHaveLength(8);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
+    expect(html).toContain('aria-label="MNIST: training loss per batch"');
+  });
+
+  it('overlays one loss curve per successful backend and escapes text', () => {
+    const r = fixtureResults();
+    const html = htmlReport(r);
+    const mnistSection = html.slice(html.indexOf('<h2>MNIST'), html.indexOf('<h2>IMDB'));
+    expect(mnistSection.match(/<polyline /g)).toHaveLength(2);
+    expect(mnistSection).toContain('onnx (onnx-cpu)');
+    const evil = fixtureResults();
+    (evil.tasks[0]!.runs[0] as { device: string }).device = '<b>&"x"</b>';
+    expect(htmlReport(evil)).toContain('&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;');
+    expect(htmlReport(evil)).not.toContain('<b>&"x"</b>');
+  });
+
+  it('chart ticks are round numbers covering the range', () => {
+    expect(ticks(0, 2.3)).toEqual([0, 0.5, 1, 1.5, 2]);
+    expect(ticks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
+  });
+});
+
+describe('writeReports', () => {
+  it('writes results.json (round-trips), results.md and report.html', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-bench-'));
+    const r = fixtureResults();
+    const paths = await writeReports(r, join(dir, 'out'));
+    expect(JSON.parse(await readFile(paths.json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(r)));
+    expect(await readFile(paths.markdown, 'utf8')).toBe(markdownReport(r));
+    expect((await readFile(paths.html, 'utf8')).startsWith('<!doctype html>')).toBe(true);
+  });
+});
