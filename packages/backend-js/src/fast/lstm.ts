@@ -24,8 +24,8 @@ type W = RecurrentWeights<Float32Array>;
 export interface FastLstmCache {
   /** gates: [B·T, 4H], activations i, f, g, o */
   readonly gates: Float32Array;
-  /** c: [B·T, H], cell state leaving each step */
-  readonly c: Float32Array;
+  /** tanhC: [B·T, H], tanh of the cell state leaving each step (kept so backward need not recompute it) */
+  readonly tanhC: Float32Array;
   /** hPrev, cPrev: [B·T, H], state entering each step (0 at padded steps) */
   readonly hPrev: Float32Array;
   readonly cPrev: Float32Array;
@@ -56,7 +56,7 @@ export function lstmForward(
   const bias = new Float32Array(G);
   for (let j = 0; j < G; j++) bias[j] = w.bIh[j]! + w.bHh[j]!;
   const y = new Float32Array(BT * H);
-  const cOut = new Float32Array(BT * H);
+  const tanhC = new Float32Array(BT * H);
   const hPrev = training ? new Float32Array(BT * H) : undefined;
   const cPrev = training ? new Float32Array(BT * H) : undefined;
   const h = inp.h0.slice();
@@ -84,10 +84,11 @@ export function lstmForward(
         const gg = Math.tanh(gates[gr + 2 * H + k]! + hw[hr + 2 * H + k]! + bias[2 * H + k]!);
         const og = 1 / (1 + Math.exp(-(gates[gr + 3 * H + k]! + hw[hr + 3 * H + k]! + bias[3 * H + k]!)));
         const cn = fg * c[sr + k]! + ig * gg;
-        const hn = og * Math.tanh(cn);
+        const tc = Math.tanh(cn);
+        const hn = og * tc;
         c[sr + k] = cn;
         h[sr + k] = hn;
-        cOut[yr + k] = cn;
+        tanhC[yr + k] = tc;
         y[yr + k] = hn;
         gates[gr + k] = ig;
         gates[gr + H + k] = fg;
@@ -96,7 +97,7 @@ export function lstmForward(
       }
     }
   }
-  const cache = hPrev && cPrev ? { gates, c: cOut, hPrev, cPrev } : undefined;
+  const cache = hPrev && cPrev ? { gates, tanhC, hPrev, cPrev } : undefined;
   return { y, hT: h, cT: c, cache };
 }
 
@@ -113,7 +114,7 @@ export function lstmBackward(
   const G = 4 * H;
   const BT = B * T;
   const { lengths, reverse } = inp;
-  const { gates, c: cAll, cPrev } = cache;
+  const { gates, tanhC, cPrev } = cache;
   const dy = up.dy;
   const dGates = new Float32Array(BT * G);
   const step = new Float32Array(B * G); // this step's dGates, rows in batch order for the dh product
@@ -138,7 +139,7 @@ export function lstmBackward(
         const fg = gates[gr + H + k]!;
         const gg = gates[gr + 2 * H + k]!;
         const og = gates[gr + 3 * H + k]!;
-        const tc = Math.tanh(cAll[yr + k]!);
+        const tc = tanhC[yr + k]!;
         const dck = dc[sr + k]! + dhk * og * (1 - tc * tc);
         const dai = dck * gg * ig * (1 - ig);
         const daf = dck * cPrev[yr + k]! * fg * (1 - fg);
