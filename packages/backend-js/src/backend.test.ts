@@ -111,6 +111,9 @@ describe('bad input', () => {
       'tensor: data[2]: expected a finite number, got NaN (first non-finite value)',
     );
     expect(() => be.tensor(Float64Array.from([1, Infinity]), [2], 'float32')).toThrow(/data\[1\].*Infinity/);
+    const f32 = await createJsBackend();
+    expect(() => f32.tensor(Float64Array.from([1, 2, 1e39]), [3], 'float32')).toThrow("tensor: data[2]: 1e+39 overflows float32 (the backend's precision)");
+    expect(f32.liveTensors()).toBe(0);
     expect(() => be.tensor(Float64Array.from([1, 2.5]), [2], 'int32')).toThrow('tensor: data[1]: expected an int32 value for dtype int32, got 2.5');
     expect(() => be.tensor(new Float32Array(2), [2, -1], 'float32')).toThrow(/shape: dimension 1 must be a non-negative integer, got -1/);
     expect(() => be.tensor(new Float32Array(2), [2], 'float16' as never)).toThrow(/dtype: expected 'float32' or 'int32', got float16/);

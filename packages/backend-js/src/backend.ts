@@ -130,6 +130,13 @@ export class JsBackend implements Backend {
     }
     const out = this.kernels.alloc(n);
     out.set(data);
+    if (out instanceof Float32Array) {
+      for (let i = 0; i < n; i++) {
+        if (!Number.isFinite(out[i]!)) {
+          throw new Error(`tensor: data[${i}]: ${data[i]} overflows float32 (the backend's precision)`);
+        }
+      }
+    }
     return this.wrap(shape, 'float32', out);
   }
 
