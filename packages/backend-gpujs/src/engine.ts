@@ -38,6 +38,11 @@ export class Engine {
   readonly kind: EngineKind;
   private readonly kernels = new Map<string, KernelFn>();
   private closed = false;
+  /**
+   * When set, every kernel call waits for the GPU (gl.finish) and its time is added under the
+   * kernel's kind (the key up to the first ':'). For benchmarks only: it serialises the pipeline.
+   */
+  profile: Map<string, { ms: number; calls: number }> | undefined;
 
   constructor(gpu: GPU, kernelClass: string, kind: EngineKind, requireWebGL: boolean) {
     this.gpu = gpu;
@@ -49,7 +54,10 @@ export class Engine {
   /** Run a cached kernel (built on first use). Outputs are always fresh storage the caller owns. */
   run(spec: KernelSpec, args: readonly KernelArg[]): Storage {
     if (this.closed) throw new Error('gpujs backend: used after close()');
-    let k = this.kernels.get(spec.key);
+    // gpu.js compiles argument sizes into the program (dynamicArguments: false), so the sizes
+    // of the arguments are part of what identifies a compiled kernel.
+    const key = `${spec.key}|${args.map(argSize).join(',')}`;
+    let k = this.kernels.get(key);
     const fresh = k === undefined;
     if (k === undefined) {
       k = this.gpu.createKernel(spec.source as never, {
@@ -64,10 +72,19 @@ export class Engine {
         // Our index maths divides with a +0.5 guard; gpu.js's own fix is not needed.
         fixIntegerDivisionAccuracy: false,
       } as never) as unknown as KernelFn;
-      this.kernels.set(spec.key, k);
+      this.kernels.set(key, k);
     }
+    const t0 = this.profile ? performance.now() : 0;
     const out = k(...args);
     if (fresh) this.checkKernel(k, spec.key);
+    if (this.profile) {
+      this.finish();
+      const kind = spec.key.slice(0, spec.key.indexOf(':') >>> 0);
+      const p = this.profile.get(kind) ?? { ms: 0, calls: 0 };
+      p.ms += performance.now() - t0;
+      p.calls++;
+      this.profile.set(kind, p);
+    }
     return this.adopt(out);
   }
 
@@ -86,6 +103,12 @@ export class Engine {
     throw new Error(`gpujs: unexpected kernel output ${Object.prototype.toString.call(out)}`);
   }
 
+  /** Wait until the GPU has finished all queued kernels (a no-op for CPU fallbacks). */
+  finish(): void {
+    const gl = (this.gpu as unknown as { context?: { finish?: () => void } | null }).context;
+    gl?.finish?.();
+  }
+
   /** Number of compiled kernels (for tests and diagnostics). */
   kernelCount(): number {
     return this.kernels.size;
@@ -98,6 +121,12 @@ export class Engine {
     this.kernels.clear();
     void Promise.resolve(this.gpu.destroy()).catch(() => undefined);
   }
+}
+
+function argSize(a: KernelArg): string {
+  if (typeof a === 'number') return 'n';
+  if (a instanceof Texture) return String((a as unknown as { output: number[] }).output.join('x'));
+  return String(a.length);
 }
 
 /** Another owner of the same data (textures are reference counted by gpu.js; arrays are never mutated). */

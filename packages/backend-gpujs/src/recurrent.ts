@@ -5,20 +5,21 @@
 //   per step t (in processing order):
 //     prev: [B, 2H]   (h, c) before step t           tiny gather: previous row of F, or h0/c0
 //     hh:   [B, G·H]  W_hh·h_prev + b_hh              the recurrent matmul
-//     F ← state(F, prev, xproj, hh)                    ONE fused kernel: all gates + state update
-//   F: [B, T, S·H] is the whole sequence of states and gate values (what backward needs), S
-//   columns blocks per cell (RNN: h; LSTM: h c i f g o; GRU reset-after: h r z n hn; GRU
-//   reset-before: h r z n). Each state kernel call writes step t and copies the other steps, so
-//   no per-step textures outlive the step (the copy is ~5-15% of the step's work at H=128).
+//     S_t: [B, S·H] = state(prev, xproj, hh)          ONE fused kernel: all gates + state update
+//   then F: [B, T, S·H] = the S_t assembled, 7 steps per kernel call (WebGL1 guarantees only 8
+//   texture units), which backward and the outputs read. S column blocks per cell (RNN: h; LSTM:
+//   h c i f g o; GRU reset-after: h r z n hn; GRU reset-before: h r z n).
 //   GRU reset-before needs r before W_hn(r⊙h): one more small matmul kernel (hn) per step.
+//   (A first version wrote F whole at every step; on llvmpipe that O(T²) copy cost 3× the
+//   matmuls, since a software rasteriser pays per fragment.)
 //
 // Backward, per step in reverse processing order:
 //   (GRU reset-before) drh: [B, H] = W_hnᵀ dn_pre          d(r⊙h_prev)
-//   D ← dgates(D, F, ...)   ONE fused kernel: all gate gradients and the dc recurrence
+//   D_t: [B, DW] = dgates(F, D_{t+1}, ...)   ONE fused kernel: all gate gradients and dc
 //   dhRec: [B, H] = W_hhᵀ dA + direct terms              the recurrent matmul
 //   D: [B, T, DW] holds dIh [G·H] (grad of the ih pre-activation), dHh [G·H] (grad of the hh
 //   pre-activation; only for GRU, where the n block differs; otherwise dIh is reused) and
-//   dcPrev [H] (LSTM). Weight gradients are whole-sequence matmuls over D afterwards.
+//   dcPrev [H] (LSTM). D is assembled like F; weight gradients are whole-sequence matmuls over it.
 //
 // Lengths: sample b is valid at t < len_b. Invalid steps write 0 in F (so y is 0 there) and in
 // the gate gradients; the carries (dhRec, dcPrev) pass through them unchanged, so padding never
@@ -86,8 +87,8 @@ function cellKey(cell: CellSpec, d: RecurrentDims, reverse: boolean): string {
 
 // ---- forward kernels -----------------------------------------------------------------------
 
-/** prev: [B, 2H] = (h, c) before step t: F's previous row when valid there, else h0/c0 */
-const prevStateSource = `function (F, h0, c0, lens, t) {
+/** prev: [B, 2H] = (h, c) before step t: the previous step's S (valid there), else h0/c0 */
+const prevStateSource = `function (S, h0, c0, lens, t) {
   const i = this.thread.x;
   const b = Math.floor((i + 0.5) / this.constants.H2);
   const col = i - b * this.constants.H2;
@@ -95,7 +96,7 @@ const prevStateSource = `function (F, h0, c0, lens, t) {
   if (col >= this.constants.H) { s = 1; }
   const j = col - s * this.constants.H;
   const p = t - this.constants.DIR;
-  if (p >= 0 && p < lens[b]) { return F[(b * this.constants.T + p) * this.constants.SW + s * this.constants.H + j]; }
+  if (p >= 0 && p < this.constants.T && p < lens[b]) { return S[b * this.constants.SW + s * this.constants.H + j]; }
   if (s > 0) { return c0[b * this.constants.H + j]; }
   return h0[b * this.constants.H + j];
 }`;
@@ -161,20 +162,53 @@ function cellForwardBody(cell: CellSpec): string {
 }
 
 function stateSource(cell: CellSpec): string {
-  return `function (F, prev, xproj, hh, hn, lens, t) {
+  return `function (prev, xproj, hh, hn, lens, t) {
     const i = this.thread.x;
-    const row = Math.floor((i + 0.5) / this.constants.SW);
-    const b = Math.floor((row + 0.5) / this.constants.T);
-    const tt = row - b * this.constants.T;
-    if (Math.abs(tt - t) > 0.5) { return F[i]; }
+    const b = Math.floor((i + 0.5) / this.constants.SW);
     if (t >= lens[b]) { return 0; }
-    const col = i - row * this.constants.SW;
+    const row = b * this.constants.T + t;
+    const col = i - b * this.constants.SW;
     const s = Math.floor((col + 0.5) / this.constants.H);
     const j = col - s * this.constants.H;
     const xb = row * this.constants.GH;
     const hb = b * this.constants.GR;
     ${cellForwardBody(cell)}
   }`;
+}
+
+const ASSEMBLE_SLOTS = 7;
+
+/**
+ * seq: [B, T, W] from per-step textures steps[t]: [B, W], 7 steps per kernel call, each call
+ * copying the rows it does not write from the previous call's output.
+ */
+function assemble(e: Engine, steps: readonly Storage[], d: RecurrentDims, W: number): Storage {
+  const slots = Array.from({ length: ASSEMBLE_SLOTS }, (_, k) => `s${k}`);
+  const pick = slots.map((name, k) => `if (k < ${k + 0.5}) { return ${name}[src]; }`).join('\n        ');
+  const spec = {
+    key: `rnn-assemble:${d.B}:${d.T}:${W}`,
+    size: d.B * d.T * W,
+    constants: { T: d.T, W },
+    source: `function (prev, ${slots.join(', ')}, t0, count) {
+        const i = this.thread.x;
+        const row = Math.floor((i + 0.5) / this.constants.W);
+        const b = Math.floor((row + 0.5) / this.constants.T);
+        const k = row - b * this.constants.T - t0;
+        if (k < -0.5 || k > count - 0.5) { return prev[i]; }
+        const src = b * this.constants.W + i - row * this.constants.W;
+        ${pick}
+        return 0;
+      }`,
+  };
+  let seq = fill(e, d.B * d.T * W, 0);
+  for (let t0 = 0; t0 < d.T; t0 += ASSEMBLE_SLOTS) {
+    const count = Math.min(ASSEMBLE_SLOTS, d.T - t0);
+    const args = slots.map((_, k) => steps[t0 + Math.min(k, count - 1)] as Storage);
+    const next = e.run(spec, [seq, ...args, t0, count]);
+    release(seq);
+    seq = next;
+  }
+  return seq;
 }
 
 /** out: [B, H] = src[(b·T + idx[b])·W + off + j] */
@@ -245,22 +279,23 @@ export function recurrentForward(e: Engine, a: RecurrentForwardInputs, training:
   const SW = k.SW as number;
 
   const xproj = matmul(e, BT, GH, d.I, view(a.x, 0, d.I, 1), view(a.wIh, 0, 1, d.I), a.bIh);
-  let F = fill(e, BT * SW, 0);
+  const steps: Storage[] = new Array<Storage>(d.T);
   for (let step = 0; step < d.T; step++) {
     const t = reverse ? d.T - 1 - step : step;
-    const prev = e.run({ key: `rnn-prev:${key}`, size: d.B * 2 * d.H, constants: k, source: prevStateSource }, [F, a.h0, a.c0, lens, t]);
+    const before = step === 0 ? a.h0 : (steps[t - (k.DIR as number)] as Storage);
+    const prev = e.run({ key: `rnn-prev:${key}`, size: d.B * 2 * d.H, constants: k, source: prevStateSource }, [before, a.h0, a.c0, lens, t]);
     const hh = matmul(e, d.B, GR, d.H, view(prev, 0, 2 * d.H, 1), view(a.wHh, 0, 1, d.H), a.bHh);
     const hn = resetBefore(cell)
       ? e.run({ key: `rnn-hn:${key}`, size: d.B * d.H, constants: k, source: hnSource }, [prev, xproj, hh, a.wHh, a.bHh, t])
       : hh;
-    const next = e.run({ key: `rnn-state:${key}`, size: BT * SW, constants: k, source: stateSource(cell) }, [F, prev, xproj, hh, hn, lens, t]);
-    release(F);
+    steps[t] = e.run({ key: `rnn-state:${key}`, size: d.B * SW, constants: k, source: stateSource(cell) }, [prev, xproj, hh, hn, lens, t]);
     release(prev);
     release(hh);
     if (hn !== hh) release(hn);
-    F = next;
   }
   release(xproj);
+  const F = assemble(e, steps, d, SW);
+  for (const st of steps) release(st);
 
   const last = new Float32Array(d.B);
   for (let b = 0; b < d.B; b++) last[b] = reverse ? 0 : (lens[b] as number) - 1;
@@ -375,7 +410,7 @@ function dgatesSource(cell: CellSpec): string {
     lstm
       ? `let ${name} = 0;
     if (t + this.constants.DIR >= 0 && t + this.constants.DIR < this.constants.T) {
-      ${name} = D[(b * this.constants.T + t + this.constants.DIR) * this.constants.DW + this.constants.DCO + ${jv}];
+      ${name} = Dn[b * this.constants.DW + this.constants.DCO + ${jv}];
     } else { ${name} = dcT[b * this.constants.H + ${jv}]; }`
       : '';
   const dcCarry = lstm
@@ -390,13 +425,11 @@ function dgatesSource(cell: CellSpec): string {
       return (dcc + dhc * F[fc + 5 * this.constants.H + jc] * (1 - tcc * tcc)) * F[fc + 3 * this.constants.H + jc];
     }`
     : '';
-  return `function (D, F, Pv, dy, dhRec, dcT, drh, lens, t) {
+  return `function (Dn, F, Pv, dy, dhRec, dcT, drh, lens, t) {
     const i = this.thread.x;
-    const row = Math.floor((i + 0.5) / this.constants.DW);
-    const b = Math.floor((row + 0.5) / this.constants.T);
-    const tt = row - b * this.constants.T;
-    if (Math.abs(tt - t) > 0.5) { return D[i]; }
-    const col = i - row * this.constants.DW;
+    const b = Math.floor((i + 0.5) / this.constants.DW);
+    const row = b * this.constants.T + t;
+    const col = i - b * this.constants.DW;
     ${dcCarry}
     if (t >= lens[b]) { return 0; }
     let half = 0;
@@ -411,7 +444,7 @@ function dgatesSource(cell: CellSpec): string {
   }`;
 }
 
-/** dhRec': [B, H] = W_hhᵀ dA_t (+ GRU direct terms); passes through at padded steps */
+/** dhRec': [B, H] = W_hhᵀ dA_t (+ GRU direct terms) from D_t: [B, DW]; passes through at padded steps */
 function dhRecSource(cell: CellSpec): string {
   const gru = cell.kind === 'gru';
   const rb = resetBefore(cell);
@@ -419,16 +452,16 @@ function dhRecSource(cell: CellSpec): string {
     ? `s += (dy[row * this.constants.H + k] + dhRec[b * this.constants.H + k]) * F[row * this.constants.SW + this.constants.H2 + k];`
     : '';
   const viaR = rb ? `s += drh[b * this.constants.H + k] * F[row * this.constants.SW + this.constants.H + k];` : '';
-  return `function (D, F, dy, dhRec, drh, w, lens, t) {
+  return `function (Dt, F, dy, dhRec, drh, w, lens, t) {
     const i = this.thread.x;
     const b = Math.floor((i + 0.5) / this.constants.H);
     const k = i - b * this.constants.H;
     if (t >= lens[b]) { return dhRec[i]; }
     const row = b * this.constants.T + t;
-    const db = row * this.constants.DW + this.constants.DHH;
+    const db = b * this.constants.DW + this.constants.DHH;
     let s = 0;
     for (let g = 0; g < this.constants.GR; g++) {
-      s += w[g * this.constants.H + k] * D[db + g];
+      s += w[g * this.constants.H + k] * Dt[db + g];
     }
     ${direct}
     ${viaR}
@@ -460,29 +493,31 @@ export function recurrentBackward(e: Engine, s: RecurrentSaved, dy: Storage, dhT
   const rb = resetBefore(cell);
 
   const Pv = e.run({ key: `rnn-pv:${key}`, size: BT * 2 * d.H, constants: k, source: prevSeqSource }, [s.F, s.h0, s.c0, lens]);
-  let D = fill(e, BT * DW, 0);
+  const dsteps: Storage[] = new Array<Storage>(d.T);
   let dhRec = dhT;
   for (let step = 0; step < d.T; step++) {
     const t = reverse ? step : d.T - 1 - step;
+    const after = step === 0 ? dcT : (dsteps[t + (k.DIR as number)] as Storage);
     const drh = rb
       ? e.run({ key: `rnn-drh:${key}`, size: d.B * d.H, constants: k, source: drhSource }, [s.F, dy, dhRec, s.wHh, lens, t])
       : dhRec;
-    const nextD = e.run(
-      { key: `rnn-dgates:${key}`, size: BT * DW, constants: k, source: dgatesSource(cell) },
-      [D, s.F, Pv, dy, dhRec, dcT, drh, lens, t],
+    const Dt = e.run(
+      { key: `rnn-dgates:${key}`, size: d.B * DW, constants: k, source: dgatesSource(cell) },
+      [after, s.F, Pv, dy, dhRec, dcT, drh, lens, t],
     );
     const nextDh = e.run(
       { key: `rnn-dh:${key}`, size: d.B * d.H, constants: k, source: dhRecSource(cell) },
-      [nextD, s.F, dy, dhRec, drh, s.wHh, lens, t],
+      [Dt, s.F, dy, dhRec, drh, s.wHh, lens, t],
     );
-    release(D);
     release(dhRec);
     if (drh !== dhRec) release(drh);
-    D = nextD;
+    dsteps[t] = Dt;
     dhRec = nextDh;
   }
   release(dy);
   release(dcT);
+  const D = assemble(e, dsteps, d, DW);
+  for (const st of dsteps) release(st);
 
   const first = new Float32Array(d.B).fill(reverse ? d.T - 1 : 0);
   const dc0 = cell.kind === 'lstm' ? gatherRows(e, D, first, d, DW, k.DCO as number) : undefined;

@@ -1,0 +1,53 @@
+// Timing of the LSTM layer at B=128, T=28, I=28, H=128 (the sequential-MNIST shape).
+// Opt-in: RNNKIT_GPUJS_BENCH=1 xvfb-run -a npx vitest run src/bench.test.ts
+// Reports forward and forward+backward wall time (after a warm-up that compiles the kernels, each
+// timed run ends with a read-back so queued GL work is included), then a per-kernel profile
+// (gl.finish after each kernel, which serialises the pipeline).
+import { describe, expect, test } from 'vitest';
+import type { Tensor } from '@rnnkit/core';
+import { createTestBackend } from './test-support.js';
+
+describe.runIf(process.env.RNNKIT_GPUJS_BENCH === '1')('bench', () => {
+  test('LSTM B=128 T=28 I=28 H=128', async () => {
+    const be = await createTestBackend();
+    const B = 128, T = 28, I = 28, H = 128, G = 4;
+    const rnd = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + s) * 0.1);
+    const t = (n: number, shape: number[], s: number): Tensor => be.tensor(rnd(n, s), shape, 'float32');
+    const params = { wIh: t(G * H * I, [G * H, I], 1), wHh: t(G * H * H, [G * H, H], 2), bIh: t(G * H, [G * H], 3), bHh: t(G * H, [G * H], 4) };
+    const x = t(B * T * I, [B, T, I], 5);
+    const dy = t(B * T * H, [B, T, H], 6);
+    const cell = { kind: 'lstm' } as const;
+    const forward = async (training: boolean) => {
+      const f = be.recurrentForward({ cell, params, x, reverse: false, training });
+      await be.read(f.hT);
+      return f;
+    };
+    const both = async () => {
+      const f = be.recurrentForward({ cell, params, x, reverse: false, training: true });
+      const g = be.recurrentBackward({ saved: f.saved!, dy: f.y, dhT: f.hT });
+      const w = await be.read(g.dWHh);
+      be.disposeSaved(f.saved!);
+      for (const r of [f.y, f.hT, f.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (r) be.dispose(r);
+      return w;
+    };
+    const time = async (fn: () => Promise<unknown>, n: number) => {
+      await fn();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      return (performance.now() - t0) / n;
+    };
+    const fwdMs = await time(async () => {
+      const f = await forward(false);
+      for (const r of [f.y, f.hT, f.cT]) if (r) be.dispose(r);
+    }, 3);
+    const bothMs = await time(both, 2);
+    expect((await both()).every(Number.isFinite)).toBe(true);
+    be.engine.profile = new Map();
+    await both();
+    const prof = [...be.engine.profile.entries()].sort((a, b) => b[1].ms - a[1].ms);
+    be.engine.profile = undefined;
+    console.log(`gpujs ${be.device}\nLSTM B=${B} T=${T} I=${I} H=${H}: forward ${fwdMs.toFixed(1)} ms, forward+backward ${bothMs.toFixed(1)} ms`);
+    console.log('per-kernel (serialised, fwd+bwd):\n' + prof.map(([k, p]) => `  ${k.padEnd(14)} ${p.ms.toFixed(1).padStart(8)} ms  ${p.calls} calls`).join('\n'));
+    be.close();
+  }, 600_000);
+});
