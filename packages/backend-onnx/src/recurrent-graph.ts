@@ -204,19 +204,23 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
     // Everything the step needs that does not depend on the recurrence, masked, precomputed in batch.
     const Do = valid(mul(o, tanhDeriv(tc))); // dc += dh · o · tanh'(c)
     const Kao = valid(mul(tc, sigmoidDeriv(o))); // dao = dh · tanh(c) · σ'(o)
-    const K3 = valid(
-      g.op('Concat', [mul(gg, sigmoidDeriv(i)), mul(Cprev, sigmoidDeriv(f)), mul(i, tanhDeriv(gg))], { axis: 2 }),
-    ); // [dai, daf, dag] = dc · K3
+    // dai, daf, dag = dc times these (kept apart: one Concat per step is cheaper than a [T, B, 3H] one)
+    const Ki = valid(mul(gg, sigmoidDeriv(i)));
+    const Kf = valid(mul(Cprev, sigmoidDeriv(f)));
+    const Kg = valid(mul(i, tanhDeriv(gg)));
     const [dhOut, dcOut, dA] = scanWith(
       g,
       ['dh_t', 'dc_t'],
-      [dY, Do, Kao, K3, Fm, ...maskSeq],
+      [dY, Do, Kao, Ki, Kf, Kg, Fm, ...maskSeq],
       true,
-      (b, [dh, dc], [dy, dO, kao, k3, fm, nm]) => {
+      (b, [dh, dc], [dy, dO, kao, ki, kf, kg, fm, nm]) => {
         const dht = b.op('Add', [dh as string, dy as string]);
         const dct = b.op('Add', [dc as string, b.op('Mul', [dht, dO as string])]);
-        const dIFG = b.op('Mul', [b.op('Concat', [dct, dct, dct], { axis: 1 }), k3 as string]);
-        const dAt = b.op('Concat', [dIFG, b.op('Mul', [dht, kao as string])], { axis: 1 });
+        const dAt = b.op(
+          'Concat',
+          [b.op('Mul', [dct, ki as string]), b.op('Mul', [dct, kf as string]), b.op('Mul', [dct, kg as string]), b.op('Mul', [dht, kao as string])],
+          { axis: 1 },
+        );
         const dhPrev = carryThrough(b, b.op('MatMul', [dAt, 'w_hh']), dht, nm);
         const dcPrev = b.op('Mul', [dct, fm as string]);
         return { states: [dhPrev, dcPrev], outputs: [dAt] };
