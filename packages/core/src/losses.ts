@@ -28,7 +28,8 @@ export function targetDtype(loss: LossName): 'int32' | 'float32' {
  * - softmaxCrossEntropy: logits [B, C], labels [B] (PyTorch CrossEntropyLoss)
  * - sequenceCrossEntropy: logits [B, T, C], labels [B, T], mean over valid steps (lengths mask)
  * - sigmoidBinaryCrossEntropy: logits [B, 1] or [B], targets [B] (PyTorch BCEWithLogitsLoss)
- * - meanSquaredError: predictions and targets of the same shape
+ * - meanSquaredError: predictions and targets of the same shape; on [B, T, F] outputs with
+ *   lengths, the mean runs over valid steps only
  */
 export function computeLoss(
   b: Backend,
@@ -61,8 +62,26 @@ export function computeLoss(
       b.dispose(r.grad);
       return { loss: r.loss, grad };
     }
-    case 'meanSquaredError':
-      return b.meanSquaredError(out, target);
+    case 'meanSquaredError': {
+      if (!lengths || out.shape.length !== 3) return b.meanSquaredError(out, target);
+      // Padded steps must not count: zero both sides there, then rescale the mean from all
+      // B·T·F elements to the valid ones (and the gradient with it).
+      const [B, T, F] = out.shape as [number, number, number];
+      const steps = stepMask(lengths, T);
+      const maskData = new Float32Array(B * T * F);
+      let valid = 0;
+      for (let i = 0; i < B * T; i++) if (steps[i]) (maskData.fill(1, i * F, (i + 1) * F), (valid += F));
+      const mask = b.tensor(maskData, [B, T, F], 'float32');
+      const p = b.mul(out, mask);
+      const t = b.mul(target, mask);
+      const r = b.meanSquaredError(p, t);
+      const grad = b.mul(r.grad, mask);
+      const scale = (B * T * F) / valid;
+      b.scaleInPlace(r.loss, scale);
+      b.scaleInPlace(grad, scale);
+      for (const x of [mask, p, t, r.grad]) b.dispose(x);
+      return { loss: r.loss, grad };
+    }
   }
 }
 
