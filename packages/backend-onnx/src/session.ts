@@ -33,6 +33,8 @@ function loadNative(): { binding: NativeBinding; initOrt: () => void } {
 export interface SessionOptions {
   readonly executionProviders: readonly string[];
   readonly intraOpNumThreads: number;
+  /** ORT session config entries (`extra` in onnxruntime's SessionOptions), e.g. intra-op spinning. */
+  readonly extra?: Record<string, unknown>;
 }
 
 export type Feed = Float32Array | Int32Array | BigInt64Array;
@@ -54,6 +56,7 @@ export class SyncSession {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
+      ...(options.extra ? { extra: options.extra } : {}),
     });
     this.session = s;
     this.inputNames = s.inputMetadata.map((m) => m.name);
