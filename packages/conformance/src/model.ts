@@ -232,6 +232,31 @@ export function describeModel(s: Suite): void {
       }
     });
 
+    it.skipIf(!has('lstm') || !caps.sequenceLengths)('meanSquaredError on a sequence output with lengths: targets at padded steps change neither the loss nor a training step', async () => {
+      const specs = [layers.lstm({ inputSize: 2, hiddenSize: 3, returnSequences: true }), layers.dense({ units: 1 })];
+      const rng = new Rng(905);
+      const x = randomX(rng, [2, 4, 2]);
+      const lengths = Int32Array.from([4, 2]);
+      const y = randomX(rng, [2, 4, 1]);
+      const padded = { data: Float32Array.from(y.data), shape: y.shape };
+      padded.data[6] = 5;
+      padded.data[7] = -5;
+      const run = async (target: HostTensor<Float32Array>) => {
+        const model = Sequential.create(s.backend, specs, { seed: 1 });
+        try {
+          const loss = (await model.evaluate({ x, y: target, lengths }, { loss: 'meanSquaredError' })).loss;
+          if (caps.training) await model.trainStep({ x, y: target, lengths }, { loss: 'meanSquaredError', optimizer: adam({ lr: 0.01 }) });
+          return { loss, after: await model.predict(x, { lengths }) };
+        } finally {
+          model.dispose();
+        }
+      };
+      const a = await run(y);
+      const b = await run(padded);
+      expectClose([b.loss], [a.loss], tol.host, 'loss with different targets at padded steps');
+      expectClose(b.after.data, a.after.data, hostTrace, 'predictions after one training step with different targets at padded steps');
+    });
+
     describe('checkpoints', () => {
       let dir = '';
       beforeAll(async () => {
