@@ -7,7 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { TfParams } from './lstm.js';
-import { gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, type Sequence } from './sequence.js';
+import { biasGradient, fastTanh, gateWeights, sigmoidDeriv, tanhDeriv, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence } from './sequence.js';
 import { tidy } from './tidy.js';
 
 /** Per-step arrays are indexed by original time t; every tensor is owned by the Saved. */
@@ -53,6 +53,7 @@ export function gruForward(
   const [wInT, wHnT] = tf.split(w[2]!, [I, H], 0) as [tf.Tensor, tf.Tensor]; // [I, H], [H, H]
   const { steps: xs, xFlat } = inputSteps(x);
   const masks = stepMasks(seq);
+  const ones = tf.ones([B, H]);
 
   let h = h0 === undefined ? tf.zeros([B, H]) : tf.clone(h0);
   const hs: tf.Tensor[] = [], hPrev: tf.Tensor[] = [], rh: tf.Tensor[] = [];
@@ -67,19 +68,18 @@ export function gruForward(
       let hn: tf.Tensor | null = null, rhT: tf.Tensor | null = null, n: tf.Tensor;
       if (resetAfter) {
         hn = tf.fused.matMul({ a: hIn as tf.Tensor2D, b: wHnT as tf.Tensor2D, bias: bHn });
-        n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+        n = fastTanh(tf.add(xn, tf.mul(r, hn)), ones);
       } else {
         rhT = tf.mul(r, hIn);
-        n = tf.tanh(tf.add(xn, tf.fused.matMul({ a: rhT as tf.Tensor2D, b: wHnT as tf.Tensor2D, bias: bHn })));
+        n = fastTanh(tf.add(xn, tf.fused.matMul({ a: rhT as tf.Tensor2D, b: wHnT as tf.Tensor2D, bias: bHn })), ones);
       }
       const hMinusN = tf.sub(hIn, n);
       let hNew = tf.add(n, tf.mul(z, hMinusN));
       let back: Record<string, tf.Tensor> | null = null;
       if (training) {
-        const one = tf.scalar(1);
-        const rDeriv = tf.mul(r, tf.sub(one, r));
-        let pp = tf.mul(tf.sub(one, z), tf.sub(one, tf.square(n)));
-        let q = tf.mul(hMinusN, tf.mul(z, tf.sub(one, z)));
+        const rDeriv = sigmoidDeriv(r);
+        let pp = tf.mul(tf.sub(ones, z), tanhDeriv(n, ones));
+        let q = tf.mul(hMinusN, sigmoidDeriv(z));
         let zp = z;
         if (masks !== null) {
           pp = tf.mul(pp, masks.on[t]!);
@@ -154,8 +154,8 @@ export function gruBackward(
     const ax = joinSteps(dAx);
     const ah = joinSteps(dAh);
     const { dx, dWIh, dBIh } = inputGradients(seq, ax, s.wIh, s.xFlat);
-    const dWHh = tf.matMul(tf.transpose(ah), joinSteps(s.hPrev));
-    return { dx, dh0: dh, dWIh, dWHh, dBIh, dBHh: tf.sum(ah, 0) };
+    const dWHh = weightGradient(ah, joinSteps(s.hPrev));
+    return { dx, dh0: dh, dWIh, dWHh, dBIh, dBHh: biasGradient(ah) };
   }
 
   const [wRz, wN] = tf.split(s.wHh, [2 * H, H], 0) as [tf.Tensor2D, tf.Tensor2D];
@@ -179,6 +179,6 @@ export function gruBackward(
   const an = joinSteps(dAn);
   const ax = tf.concat([arz, an], 1) as tf.Tensor2D;
   const { dx, dWIh, dBIh } = inputGradients(seq, ax, s.wIh, s.xFlat);
-  const dWHh = tf.concat([tf.matMul(tf.transpose(arz), joinSteps(s.hPrev)), tf.matMul(tf.transpose(an), joinSteps(s.rh))], 0);
+  const dWHh = tf.concat([weightGradient(arz, joinSteps(s.hPrev)), weightGradient(an, joinSteps(s.rh))], 0);
   return { dx, dh0: dh, dWIh, dWHh, dBIh, dBHh: tf.clone(dBIh) };
 }

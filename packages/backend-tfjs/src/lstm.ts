@@ -4,7 +4,7 @@
 // (sequence.ts explains why steps are computed gate by gate and nothing is sliced in the loops.)
 
 import * as tf from '@tensorflow/tfjs-core';
-import { gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, type Sequence } from './sequence.js';
+import { biasGradient, fastTanh, gateWeights, sigmoidDeriv, tanhDeriv, tanhFromSigmoid, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence } from './sequence.js';
 import { tidy } from './tidy.js';
 
 export interface TfParams {
@@ -40,7 +40,8 @@ export function lstmForward(
   training: boolean,
 ): { y: tf.Tensor; hT: tf.Tensor; cT: tf.Tensor; saved: LstmSavedTensors | null } {
   const { B, T, H } = seq;
-  const { w, b } = gateWeights(p.wIh, p.wHh, tf.add(p.bIh, p.bHh), 4);
+  const { w, b } = gateWeights(p.wIh, p.wHh, tf.add(p.bIh, p.bHh), 4, [2]);
+  const ones = tf.ones([B, H]);
   const { steps: xs, xFlat } = inputSteps(x);
   const masks = stepMasks(seq);
 
@@ -55,24 +56,23 @@ export function lstmForward(
       const xh = tf.concat([xs[t]!, hIn], 1);
       const i = tf.fused.matMul({ a: xh, b: w[0]!, bias: b[0], activation: 'sigmoid' });
       const f = tf.fused.matMul({ a: xh, b: w[1]!, bias: b[1], activation: 'sigmoid' });
-      const g = tf.tanh(tf.fused.matMul({ a: xh, b: w[2]!, bias: b[2] }));
+      const g = tanhFromSigmoid(tf.fused.matMul({ a: xh, b: w[2]!, bias: b[2], activation: 'sigmoid' }), ones);
       const o = tf.fused.matMul({ a: xh, b: w[3]!, bias: b[3], activation: 'sigmoid' });
       let cNew = tf.add(tf.mul(f, cIn), tf.mul(i, g));
-      const tc = tf.tanh(cNew);
+      const tc = fastTanh(cNew, ones);
       let hNew = tf.mul(o, tc);
       let back: { factors: tf.Tensor; dcFromDh: tf.Tensor; fPass: tf.Tensor } | null = null;
       if (training) {
-        const one = tf.scalar(1);
         let fac = tf.concat(
           [
-            tf.mul(g, tf.mul(i, tf.sub(one, i))),
-            tf.mul(cIn, tf.mul(f, tf.sub(one, f))),
-            tf.mul(i, tf.sub(one, tf.square(g))),
-            tf.mul(tc, tf.mul(o, tf.sub(one, o))),
+            tf.mul(g, sigmoidDeriv(i)),
+            tf.mul(cIn, sigmoidDeriv(f)),
+            tf.mul(i, tanhDeriv(g, ones)),
+            tf.mul(tc, sigmoidDeriv(o)),
           ],
           1,
         );
-        let dcdh = tf.mul(o, tf.sub(one, tf.square(tc)));
+        let dcdh = tf.mul(o, tanhDeriv(tc, ones));
         let fp = f;
         if (masks !== null) {
           fac = tf.mul(fac, masks.on[t]!);
@@ -139,6 +139,6 @@ export function lstmBackward(
   }
   const dA = joinSteps(dAs);
   const { dx, dWIh, dBIh } = inputGradients(seq, dA, s.wIh, s.xFlat);
-  const dWHh = tf.matMul(tf.transpose(dA), joinSteps(s.hPrev));
+  const dWHh = weightGradient(dA, joinSteps(s.hPrev));
   return { dx, dh0: dh, dc0: dc, dWIh, dWHh, dBIh, dBHh: tf.clone(dBIh) };
 }

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RnnNonlinearity } from '@rnnkit/core';
 import type { TfParams } from './lstm.js';
-import { gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, type Sequence } from './sequence.js';
+import { biasGradient, gateWeights, tanhDeriv, tanhFromSigmoid, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence } from './sequence.js';
 import { tidy } from './tidy.js';
 
 /** Per-step arrays are indexed by original time t; every tensor is owned by the Saved. */
@@ -25,7 +25,9 @@ export function rnnForward(
   training: boolean,
 ): { y: tf.Tensor; hT: tf.Tensor; saved: RnnSavedTensors | null } {
   const { B, H } = seq;
-  const { w, b } = gateWeights(p.wIh, p.wHh, tf.add(p.bIh, p.bHh), 1);
+  const tanh = nonlinearity === 'tanh';
+  const { w, b } = gateWeights(p.wIh, p.wHh, tf.add(p.bIh, p.bHh), 1, tanh ? [0] : []);
+  const ones = tf.ones([B, H]);
   const { steps: xs, xFlat } = inputSteps(x);
   const masks = stepMasks(seq);
 
@@ -35,11 +37,11 @@ export function rnnForward(
     const hIn = h;
     const step = tidy(() => {
       const xh = tf.concat([xs[t]!, hIn], 1);
-      const a = tf.fused.matMul({ a: xh, b: w[0]!, bias: b[0], activation: nonlinearity === 'relu' ? 'relu' : 'linear' });
-      const hNew = nonlinearity === 'tanh' ? tf.tanh(a) : a;
+      const a = tf.fused.matMul({ a: xh, b: w[0]!, bias: b[0], activation: tanh ? 'sigmoid' : 'relu' });
+      const hNew = tanh ? tanhFromSigmoid(a, ones) : a;
       let d: tf.Tensor | null = null;
       if (training) {
-        d = nonlinearity === 'tanh' ? tf.sub(tf.scalar(1), tf.square(hNew)) : tf.step(hNew);
+        d = tanh ? tanhDeriv(hNew, ones) : tf.step(hNew);
         if (masks !== null) d = tf.mul(d, masks.on[t]!);
       }
       return { h: masks === null ? hNew : tf.where(masks.keep[t]!, hNew, hIn), d };
@@ -82,6 +84,6 @@ export function rnnBackward(
   }
   const a = joinSteps(dAs);
   const { dx, dWIh, dBIh } = inputGradients(seq, a, s.wIh, s.xFlat);
-  const dWHh = tf.matMul(tf.transpose(a), joinSteps(s.hPrev));
+  const dWHh = weightGradient(a, joinSteps(s.hPrev));
   return { dx, dh0: dh, dWIh, dWHh, dBIh, dBHh: tf.clone(dBIh) };
 }

@@ -126,17 +126,71 @@ export function upstreamSteps(seq: Sequence, dy: tf.Tensor | undefined): tf.Tens
  * → w[k]: [I+H, H] = [W_ih,k | W_hh,k]ᵀ, b[k]: [H]. Gate k of a step is then one fused product
  * concat(x_t, h) w[k] + b[k], with no split of a [B, G·H] block.
  */
-export function gateWeights(wIh: tf.Tensor, wHh: tf.Tensor, bias: tf.Tensor, G: number): { w: tf.Tensor[]; b: tf.Tensor[] } {
+export function gateWeights(
+  wIh: tf.Tensor,
+  wHh: tf.Tensor,
+  bias: tf.Tensor,
+  G: number,
+  doubled: readonly number[] = [],
+): { w: tf.Tensor[]; b: tf.Tensor[] } {
   const wT = tf.transpose(tf.concat([wIh, wHh], 1)); // [I+H, G·H]
-  return { w: tf.split(wT, G, 1), b: tf.split(bias, G, 0) };
+  const w = tf.split(wT, G, 1);
+  const b = tf.split(bias, G, 0);
+  // Gates listed in `doubled` get 2·W and 2·b, for tanh(a) = 2σ(2a) − 1 (see tanhFromSigmoid).
+  for (const k of doubled) {
+    w[k] = tf.add(w[k]!, w[k]!);
+    b[k] = tf.add(b[k]!, b[k]!);
+  }
+  return { w, b };
+}
+
+/**
+ * tanh(a) = 2σ(2a) − 1, given s = σ(2a) (computed with the product when the weights are
+ * doubled) and `ones` of the same shape. wasm's Tanh is scalar code, ~8x slower than its
+ * vectorised Sigmoid on a [128, 128] block; the identity costs an Add and a Sub (same-shape
+ * operands: broadcasting a scalar makes wasm's binary ops ~2x slower). Absolute error stays
+ * around 1e-7 in float32.
+ */
+export function tanhFromSigmoid(s: tf.Tensor, ones: tf.Tensor): tf.Tensor {
+  return tf.sub(tf.add(s, s), ones);
+}
+
+/** tanh(a) through tanhFromSigmoid. */
+export function fastTanh(a: tf.Tensor, ones: tf.Tensor): tf.Tensor {
+  return tanhFromSigmoid(tf.sigmoid(tf.add(a, a)), ones);
+}
+
+/** x⊙(1−x) without a broadcast constant: the derivative of σ read off its output. */
+export function sigmoidDeriv(x: tf.Tensor): tf.Tensor {
+  return tf.sub(x, tf.mul(x, x));
+}
+
+/** 1 − x²: the derivative of tanh read off its output. */
+export function tanhDeriv(x: tf.Tensor, ones: tf.Tensor): tf.Tensor {
+  return tf.sub(ones, tf.mul(x, x));
+}
+
+/**
+ * dA: [N, G] (pre-activation gradients of every step, stacked), v: [N, F] → dAᵀ v: [G, F].
+ * Computed as (vᵀ dA)ᵀ: the transposes touch v and the small result instead of the large dA
+ * (a [3584, 512] Transpose costs more than the product on wasm).
+ */
+export function weightGradient(dA: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(tf.transpose(v), dA)) as tf.Tensor2D;
+}
+
+/** dA: [N, G] → Σ_n dA[n]: [G], as a product with a row of ones (a Sum over axis 0 transposes dA first on wasm). */
+export function biasGradient(dA: tf.Tensor2D): tf.Tensor1D {
+  const [N = 0, G = 0] = dA.shape;
+  return tf.reshape(tf.matMul(tf.ones([1, N]), dA), [G]);
 }
 
 /**
  * dGates: [T·B, G·H] (input-side pre-activation gradients, time-major), wIh: [G·H, I], xFlat: [T·B, I]
- * → dx: [B, T, I], dWIh: [G·H, I], dBIh: [G·H], each one product or reduction over the whole sequence
+ * → dx: [B, T, I], dWIh: [G·H, I], dBIh: [G·H], each one product over the whole sequence
  */
 export function inputGradients(seq: Sequence, dGates: tf.Tensor2D, wIh: tf.Tensor, xFlat: tf.Tensor): { dx: tf.Tensor; dWIh: tf.Tensor; dBIh: tf.Tensor } {
   const { B, T, I } = seq;
   const dx = tf.transpose(tf.reshape(tf.matMul(dGates, wIh as tf.Tensor2D), [T, B, I]), [1, 0, 2]);
-  return { dx, dWIh: tf.matMul(tf.transpose(dGates), xFlat as tf.Tensor2D), dBIh: tf.sum(dGates, 0) };
+  return { dx, dWIh: weightGradient(dGates, xFlat as tf.Tensor2D), dBIh: biasGradient(dGates) };
 }
