@@ -18,7 +18,7 @@
 
 import type { CellSpec } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
-import { FLOAT, GraphBuilder, INT32, type GraphProto } from './onnx-graph.js';
+import { FLOAT, GraphBuilder, INT32, INT64, type GraphProto } from './onnx-graph.js';
 
 export interface RecurrentShape {
   readonly B: number;
@@ -144,7 +144,7 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
 
   // Time-major, and for the reverse direction each sample's valid prefix reversed, so that what follows is
   // always the forward-direction backward pass.
-  const lengths64 = g.op('Cast', ['lengths'], { to: 7 });
+  const lengths64 = g.op('Cast', ['lengths'], { to: INT64 });
   const timeMajor = (t: string): string => {
     const tm = g.op('Transpose', [t], { perm: [1, 0, 2] });
     return reverse ? g.op('ReverseSequence', [tm, lengths64], { batch_axis: 1, time_axis: 0 }) : tm;
@@ -182,7 +182,7 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
   const Ah = fused ? '' : add(g.op('MatMul', [Hprev, g.op('Transpose', ['w_hh'], { perm: [1, 0] })]), 'b_hh');
 
   let dGi: string; // [T, B, GH] gradients of the input-side pre-activations (masked)
-  let dGh: string; // [T, B, GH] gradients of the hidden-side pre-activations, paired with `HhIn`
+  let dGh: string; // [T, B, GH] gradients of the hidden-side pre-activations, paired with H_prev (r ⊙ H_prev for the reset-before n block)
   let dh0: string;
   let dc0 = '';
   let dWhh: string | undefined;
