@@ -1,39 +1,61 @@
-// Timing of the LSTM layer the benchmarks use (B=128, T=28, I=28, H=128, 2 threads). Run with
-// RNNKIT_ONNX_TIMING=1; skipped otherwise so the suite stays fast on a shared machine.
+// Timing of the benchmark-sized layer (B=128, T=28, I=28, H=128), per cell, with 1 and 2 intra-op threads:
+// inference forward (native op) and a training forward + backward. Medians, so that a shared machine's load
+// spikes matter less. Run with RNNKIT_ONNX_TIMING=1; skipped otherwise so the suite stays fast.
 
 import { expect, it } from 'vitest';
+import type { CellSpec } from '@rnnkit/core';
+import { gateCount } from '@rnnkit/core';
 import { createOnnxBackend } from './index.js';
 
-it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('LSTM B=128 T=28 I=28 H=128 timing (2 threads)', async () => {
-  const bk = await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 2 });
+const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+
+it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing, B=128 T=28 I=28 H=128', async () => {
   const [B, T, I, H] = [128, 28, 28, 128];
+  const rounds = Number(process.env.RNNKIT_ONNX_TIMING_ROUNDS ?? 25);
   const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 0.2 - 0.1);
-  const x = bk.tensor(rnd(B * T * I), [B, T, I], 'float32');
-  const params = {
-    wIh: bk.tensor(rnd(4 * H * I), [4 * H, I], 'float32'),
-    wHh: bk.tensor(rnd(4 * H * H), [4 * H, H], 'float32'),
-    bIh: bk.tensor(rnd(4 * H), [4 * H], 'float32'),
-    bHh: bk.tensor(rnd(4 * H), [4 * H], 'float32'),
-  };
-  const dhT = bk.tensor(rnd(B * H), [B, H], 'float32');
-  const time = (label: string, n: number, f: () => void): number => {
-    for (let k = 0; k < 3; k++) f();
-    const t0 = performance.now();
-    for (let k = 0; k < n; k++) f();
-    const ms = (performance.now() - t0) / n;
-    console.log(`${label}: ${ms.toFixed(2)} ms`);
-    return ms;
-  };
-  const fwd = time('forward (native LSTM op)', 30, () => {
-    const r = bk.recurrentForward({ cell: { kind: 'lstm' }, params, x, reverse: false, training: false });
-    for (const t of [r.y, r.hT, r.cT!]) bk.dispose(t);
-  });
-  const fb = time('forward + backward (training)', 20, () => {
-    const r = bk.recurrentForward({ cell: { kind: 'lstm' }, params, x, reverse: false, training: true });
-    const g = bk.recurrentBackward({ saved: r.saved!, dhT });
-    bk.disposeSaved(r.saved!);
-    for (const t of [r.y, r.hT, r.cT!, g.dx, g.dh0, g.dc0!, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) bk.dispose(t);
-  });
-  expect(fb).toBeGreaterThan(fwd);
-  bk.close();
+  const cells: CellSpec[] = [{ kind: 'lstm' }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }];
+  const backends = [
+    await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 1 }),
+    await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 2 }),
+  ];
+  for (const cell of cells) {
+    const GH = gateCount(cell.kind) * H;
+    const setups = backends.map((bk) => ({
+      bk,
+      x: bk.tensor(rnd(B * T * I), [B, T, I], 'float32'),
+      dhT: bk.tensor(rnd(B * H), [B, H], 'float32'),
+      params: {
+        wIh: bk.tensor(rnd(GH * I), [GH, I], 'float32'),
+        wHh: bk.tensor(rnd(GH * H), [GH, H], 'float32'),
+        bIh: bk.tensor(rnd(GH), [GH], 'float32'),
+        bHh: bk.tensor(rnd(GH), [GH], 'float32'),
+      },
+      inference: [] as number[],
+      training: [] as number[],
+    }));
+    for (let round = 0; round < rounds + 3; round++) {
+      for (const s of setups) {
+        const t0 = performance.now();
+        const f = s.bk.recurrentForward({ cell, params: s.params, x: s.x, reverse: false, training: false });
+        const t1 = performance.now();
+        const ft = s.bk.recurrentForward({ cell, params: s.params, x: s.x, reverse: false, training: true });
+        const g = s.bk.recurrentBackward({ saved: ft.saved!, dhT: s.dhT });
+        const t2 = performance.now();
+        if (round >= 3) {
+          s.inference.push(t1 - t0);
+          s.training.push(t2 - t1);
+        }
+        s.bk.disposeSaved(ft.saved!);
+        for (const t of [f.y, f.hT, f.cT, ft.y, ft.hT, ft.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) s.bk.dispose(t);
+      }
+    }
+    setups.forEach((s, k) => {
+      console.log(
+        `${cell.kind} ${k + 1} thread(s): forward (native op) ${median(s.inference).toFixed(1)} ms, ` +
+          `training forward + backward ${median(s.training).toFixed(1)} ms`,
+      );
+      expect(median(s.training)).toBeGreaterThan(0);
+    });
+  }
+  for (const bk of backends) bk.close();
 });
