@@ -6,7 +6,7 @@ import { describe, it } from 'vitest';
 import { describeCell, Rng, type Backend, type Tensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { randomArray, roundF32, take } from './host.js';
-import { randomDirectionProblem, randomProblem, runDirection, runLayer } from './recurrent-harness.js';
+import { randomDirectionProblem, randomProblem, runDirection, runLayer, type DirectionProblem } from './recurrent-harness.js';
 import { ALL_CELLS, supportsCell, type Suite } from './suite.js';
 
 type Results = Record<string, Float64Array | undefined>;
@@ -29,6 +29,8 @@ const VARIANTS = [
   { name: 'reverse', lengths: false, reverse: true, initialState: false },
   { name: 'reverse with lengths', lengths: true, reverse: true, initialState: false },
   { name: 'initial state given', lengths: false, reverse: false, initialState: true },
+  { name: 'only dhT/dcT upstream (dy absent)', lengths: true, reverse: true, initialState: true, upstream: 'states' },
+  { name: 'only dy upstream (dhT/dcT absent)', lengths: false, reverse: false, initialState: true, upstream: 'y' },
 ] as const;
 
 function r32(rng: Rng, n: number, scale = 1): Float64Array {
@@ -42,7 +44,7 @@ export function describeBackendVsReference(s: Suite): void {
       for (const [vi, v] of VARIANTS.entries()) {
         const skip = !supportsCell(caps, cell) || (v.lengths && !caps.sequenceLengths);
         it.skipIf(skip)(`${describeCell(cell)} one direction, ${v.name}: y, hT, cT${caps.training ? ', dx, dh0, dc0, dWIh, dWHh, dBIh, dBHh' : ''}`, async () => {
-          const p = randomDirectionProblem({
+          const random = randomDirectionProblem({
             cell,
             B: 3,
             T: 6,
@@ -53,6 +55,10 @@ export function describeBackendVsReference(s: Suite): void {
             initialState: v.initialState,
             seed: 100 + ci * 10 + vi,
           });
+          // Absent upstream gradients mean zero (a many-to-one model sends only dhT).
+          const upstream = 'upstream' in v ? v.upstream : 'all';
+          const p: DirectionProblem =
+            upstream === 'states' ? { ...random, dy: undefined } : upstream === 'y' ? { ...random, dhT: undefined, dcT: undefined } : random;
           await againstReference(s, `${describeCell(cell)} ${v.name}`, tol.gradient, async (b) => {
             const r = await runDirection(b, p, caps.training);
             // Forward values get the tighter tolerance.
@@ -90,6 +96,42 @@ export function describeBackendVsReference(s: Suite): void {
         });
       });
     }
+
+    for (const cell of [{ kind: 'lstm' }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }] as const) {
+      // Sizes that are not multiples of any block or vector width, larger than one block, so
+      // the remainder paths of blocked or vectorised kernels run.
+      it.skipIf(!supportsCell(caps, cell) || !caps.sequenceLengths)(`${describeCell(cell)} at odd, larger sizes (B 5, T 7, I 37, H 67, lengths, reverse)`, async () => {
+        for (const reverse of [false, true]) {
+          const p = randomDirectionProblem({ cell, B: 5, T: 7, I: 37, H: 67, lengths: Int32Array.from([7, 3, 1, 6, 7]), reverse, initialState: true, seed: 250 });
+          await againstReference(s, `${describeCell(cell)} large${reverse ? ' reverse' : ''}`, tol.gradient, async (b) => ({ ...(await runDirection(b, p, caps.training)) }) as Results);
+        }
+      });
+    }
+
+    it('dense at odd, larger sizes (N 130, I 70, U 33)', async () => {
+      const rng = new Rng(301);
+      const [N, I, U] = [130, 70, 33];
+      const w = r32(rng, U * I, 0.2);
+      const bias = r32(rng, U);
+      const x = r32(rng, N * I);
+      const dy = r32(rng, N * U);
+      await againstReference(s, 'dense large', tol.gradient, async (b) => {
+        const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [N, I], 'float32')];
+        const f = b.denseForward(wt, bt, xt, caps.training);
+        b.dispose(xt);
+        const out: Results = { y: await take(b, f.y) };
+        if (caps.training) {
+          const dyt = b.tensor(dy, [N, U], 'float32');
+          const g = b.denseBackward(f.saved!, dyt);
+          b.disposeSaved(f.saved!);
+          b.dispose(dyt);
+          Object.assign(out, { dx: await take(b, g.dx), dw: await take(b, g.dw), db: await take(b, g.db) });
+        }
+        b.dispose(wt);
+        b.dispose(bt);
+        return out;
+      });
+    });
 
     it(`dense forward${caps.training ? ' and backward' : ''}`, async () => {
       const rng = new Rng(300);

@@ -201,6 +201,12 @@ export interface DirectionResults {
   readonly dBHh?: Float64Array;
 }
 
+/** Throws unless `t` exists with exactly `shape` (a wrong shape with the right size would otherwise pass). */
+export function checkShape(where: string, name: string, t: Tensor | undefined, shape: readonly number[]): void {
+  const got = t ? `[${t.shape.join(', ')}]` : 'nothing';
+  if (got !== `[${shape.join(', ')}]`) throw new Error(`${where}: ${name}: expected shape [${shape.join(', ')}], got ${got}`);
+}
+
 /** `backend.recurrentForward` (+ `recurrentBackward`) on one direction; everything is disposed. */
 export async function runDirection(b: Backend, p: DirectionProblem, backward: boolean): Promise<DirectionResults> {
   const G = gateCount(p.cell.kind);
@@ -219,6 +225,12 @@ export async function runDirection(b: Backend, p: DirectionProblem, backward: bo
   b.dispose(x);
   if (h0) b.dispose(h0);
   if (c0) b.dispose(c0);
+  checkShape('recurrentForward', 'y', f.y, [B, T, H]);
+  checkShape('recurrentForward', 'hT', f.hT, [B, H]);
+  if (lstm) checkShape('recurrentForward', 'cT', f.cT, [B, H]);
+  if (backward !== (f.saved !== undefined)) {
+    throw new Error(`recurrentForward: saved: expected ${backward ? 'a Saved' : 'undefined'} for training: ${backward}, got ${String(f.saved)}`);
+  }
   const y = await take(b, f.y);
   const hT = await take(b, f.hT);
   const cT = f.cT ? await take(b, f.cT) : undefined;
@@ -230,6 +242,13 @@ export async function runDirection(b: Backend, p: DirectionProblem, backward: bo
     const g = b.recurrentBackward({ saved: f.saved!, dy, dhT, dcT });
     b.disposeSaved(f.saved!);
     for (const t of [dy, dhT, dcT]) if (t) b.dispose(t);
+    checkShape('recurrentBackward', 'dx', g.dx, [B, T, I]);
+    checkShape('recurrentBackward', 'dh0', g.dh0, [B, H]);
+    if (lstm) checkShape('recurrentBackward', 'dc0', g.dc0, [B, H]);
+    checkShape('recurrentBackward', 'dWIh', g.dWIh, [G * H, I]);
+    checkShape('recurrentBackward', 'dWHh', g.dWHh, [G * H, H]);
+    checkShape('recurrentBackward', 'dBIh', g.dBIh, [G * H]);
+    checkShape('recurrentBackward', 'dBHh', g.dBHh, [G * H]);
     out = {
       ...out,
       dx: await take(b, g.dx),
