@@ -243,14 +243,15 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
       const Kz = valid(mul(sub(Hprev, n), sigmoidDeriv(z))); // daz
       const Kr = mul(mul(Kn, ahn), sigmoidDeriv(r)); // dar
       const Khn = mul(Kn, r); // d(W_hn h + b_hn)
-      const Ki = g.op('Concat', [Kr, Kz, Kn], { axis: 2 });
-      const Kh = g.op('Concat', [Kr, Kz, Khn], { axis: 2 });
-      const [dhOut, dI, dH] = scanWith(g, ['dh_t'], [dY, Ki, Kh, Zp], true, (b, [dh], [dy, ki, kh, zp]) => {
+      // Per-step Concats of [B, H] pieces are cheaper than [T, B, 3H] ones up front.
+      const [dhOut, dI, dH] = scanWith(g, ['dh_t'], [dY, Kr, Kz, Kn, Khn, Zp], true, (b, [dh], [dy, kr, kz, kn, khn, zp]) => {
         const dht = b.op('Add', [dh as string, dy as string]);
-        const d3 = b.op('Concat', [dht, dht, dht], { axis: 1 });
-        const dGhT = b.op('Mul', [d3, kh as string]);
+        const dar = b.op('Mul', [dht, kr as string]);
+        const daz = b.op('Mul', [dht, kz as string]);
+        const dGhT = b.op('Concat', [dar, daz, b.op('Mul', [dht, khn as string])], { axis: 1 });
+        const dGiT = b.op('Concat', [dar, daz, b.op('Mul', [dht, kn as string])], { axis: 1 });
         const dhPrev = b.op('Add', [b.op('MatMul', [dGhT, 'w_hh']), b.op('Mul', [dht, zp as string])]);
-        return { states: [dhPrev], outputs: [b.op('Mul', [d3, ki as string]), dGhT] };
+        return { states: [dhPrev], outputs: [dGiT, dGhT] };
       }) as [string, string, string];
       dGi = dI;
       dGh = dH;
