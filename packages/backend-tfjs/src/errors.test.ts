@@ -49,6 +49,7 @@ describeEngines('bad input', (backend) => {
     expect(() => b.denseForward(b.zeros([3, 4]), b.zeros([3]), b.zeros([2, 5]), false)).toThrow(/x: expected shape \[N, 4\] or \[..., 4\] \(I = 4 from w \[3, 4\]\), got \[2, 5\]/);
     expect(() => b.denseForward(b.zeros([3, 4]), b.zeros([4]), b.zeros([2, 4]), false)).toThrow(/b: expected shape \[U\] = \[3\], got \[4\]/);
     expect(() => b.embeddingForward(b.zeros([10, 2]), b.zeros([2, 3]), false)).toThrow(/ids: expected dtype int32, got float32/);
+    expect(() => b.embeddingForward(b.zeros([10, 2]), i32(b, [3, 10], [1, 2]), false)).toThrow(/ids\[1\]: expected a token id in \[0, 10\) .*got 10/);
     expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), i32(b, [0, 1, 2], [3]))).toThrow(/labels: expected shape \[N\] = \[2\], got \[3\]/);
     expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), b.zeros([2]))).toThrow(/labels: expected dtype int32/);
     expect(() => b.meanSquaredError(b.zeros([2, 3]), b.zeros([3, 2]))).toThrow(/targets: expected the shape of predictions \[2, 3\], got \[3, 2\]/);

@@ -343,8 +343,15 @@ export class TfjsBackend implements Backend {
     checkRank(n, 'ids', ids, 2, '[B, T]');
     checkDtype(n, 'ids', ids, 'int32');
     const tw = this.#val(where, 'weight', weight), tids = this.#val(where, 'ids', ids);
-    const r = tidy(() => embeddingForward(tw, tids, training));
     const [V = 0, E = 0] = weight.shape;
+    // The one read outside read(): an out-of-range id makes wasm's Gather read past the table
+    // (garbage, no error), so the ids ([B, T] int32, small) are checked on the host.
+    const idv = tids.dataSync();
+    for (let k = 0; k < idv.length; k++) {
+      const id = idv[k]!;
+      if (id < 0 || id >= V) throw new Error(`${n}: ids[${k}]: expected a token id in [0, ${V}) (V from weight ${shapeString(weight.shape)}), got ${id}`);
+    }
+    const r = tidy(() => embeddingForward(tw, tids, training));
     const [B = 0, T = 0] = ids.shape;
     return { y: this.#wrap(r.y), saved: r.saved === null ? undefined : new TfjsSaved('embedding', r.saved, { V, E, B, T }) };
   }
