@@ -35,6 +35,7 @@ interface DenseSaved {
   readonly N: number;
   readonly I: number;
   readonly U: number;
+  readonly lead: readonly number[];
 }
 
 interface EmbeddingSaved {
@@ -283,28 +284,31 @@ export class GpujsBackend implements Backend {
 
   // ---- dense -----------------------------------------------------------------------------
 
+  // The contract says x: [N, I]; core's Sequential also passes sequences [B, T, I], so any
+  // leading dims are accepted and flattened into N (y: [..., U], dx: x's shape).
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
     if (w.shape.length !== 2) throw new Error(`gpujs: dense w must be [U, I], got ${fmt(w.shape)}`);
     const [U, I] = w.shape as [number, number];
-    if (x.shape.length !== 2 || x.shape[1] !== I) throw new Error(`gpujs: dense x must be [N, ${I}], got ${fmt(x.shape)}`);
+    if (x.shape.length < 2 || x.shape[x.shape.length - 1] !== I) throw new Error(`gpujs: dense x must be [N, ${I}] (or [..., ${I}]), got ${fmt(x.shape)}`);
     this.expectShape(b, [U], 'dense b');
-    const N = x.shape[0] as number;
+    const lead = x.shape.slice(0, -1);
+    const N = shapeSize(lead);
     const sx = this.s(x, 'x');
     const sw = this.s(w, 'w');
     const y = matmul(this.engine, N, U, I, view(sx, 0, I, 1), view(sw, 0, 1, I), this.s(b, 'b'));
-    const saved = training ? this.keep<DenseSaved>({ kind: 'dense', x: share(sx), w: share(sw), N, I, U }) : undefined;
-    return { y: this.wrap(y, [N, U]), saved };
+    const saved = training ? this.keep<DenseSaved>({ kind: 'dense', x: share(sx), w: share(sw), N, I, U, lead }) : undefined;
+    return { y: this.wrap(y, [...lead, U]), saved };
   }
 
   denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
     const s = saved as AnySaved;
     if (s.kind !== 'dense' || s.freed) throw new Error(`gpujs: denseBackward needs a live dense Saved, got ${s.kind}`);
-    const { N, I, U } = s;
-    this.expectShape(dy, [N, U], 'dy');
+    const { N, I, U, lead } = s;
+    this.expectShape(dy, [...lead, U], 'dy');
     const sdy = this.s(dy, 'dy');
     const e = this.engine;
     return {
-      dx: this.wrap(matmul(e, N, I, U, view(sdy, 0, U, 1), view(s.w, 0, I, 1)), [N, I]),
+      dx: this.wrap(matmul(e, N, I, U, view(sdy, 0, U, 1), view(s.w, 0, I, 1)), [...lead, I]),
       dw: this.wrap(matmul(e, U, I, N, view(sdy, 0, 1, U), view(s.x, 0, I, 1)), [U, I]),
       db: this.wrap(columnSum(e, sdy, N, U, 0, U), [U]),
     };
