@@ -6,7 +6,7 @@ import { describe, it } from 'vitest';
 import { describeCell, Rng, type Backend, type Tensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { randomArray, roundF32, take } from './host.js';
-import { randomDirectionProblem, randomProblem, runDirection, runLayer, type DirectionProblem } from './recurrent-harness.js';
+import { checkShape, randomDirectionProblem, randomProblem, runDirection, runLayer, type DirectionProblem } from './recurrent-harness.js';
 import { ALL_CELLS, supportsCell, type Suite } from './suite.js';
 
 type Results = Record<string, Float64Array | undefined>;
@@ -150,6 +150,35 @@ export function describeBackendVsReference(s: Suite): void {
           const g = b.denseBackward(f.saved!, dyt);
           b.disposeSaved(f.saved!);
           b.dispose(dyt);
+          Object.assign(out, { dx: await take(b, g.dx), dw: await take(b, g.dw), db: await take(b, g.db) });
+        }
+        b.dispose(wt);
+        b.dispose(bt);
+        return out;
+      });
+    });
+
+    it(`dense over a sequence [B, T, I], as core's dense layer passes it after returnSequences${caps.training ? ', forward and backward' : ''}`, async () => {
+      // backend.ts documents x: [N, I], but layers/dense.ts hands the backend [B, T, I] unchanged;
+      // every sequence-output model depends on this.
+      const rng = new Rng(304);
+      const [B, T, I, U] = [2, 3, 4, 5];
+      const w = r32(rng, U * I);
+      const bias = r32(rng, U);
+      const x = r32(rng, B * T * I);
+      const dy = r32(rng, B * T * U);
+      await againstReference(s, 'dense over [B, T, I]', tol.gradient, async (b) => {
+        const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [B, T, I], 'float32')];
+        const f = b.denseForward(wt, bt, xt, caps.training);
+        b.dispose(xt);
+        checkShape('denseForward', 'y', f.y, [B, T, U]);
+        const out: Results = { y: await take(b, f.y) };
+        if (caps.training) {
+          const dyt = b.tensor(dy, [B, T, U], 'float32');
+          const g = b.denseBackward(f.saved!, dyt);
+          b.disposeSaved(f.saved!);
+          b.dispose(dyt);
+          checkShape('denseBackward', 'dx', g.dx, [B, T, I]);
           Object.assign(out, { dx: await take(b, g.dx), dw: await take(b, g.dw), db: await take(b, g.db) });
         }
         b.dispose(wt);
