@@ -41,20 +41,27 @@ describeEngines('timing', (backend, engine) => {
       const dy = b.tensor(random(B * T * H, 1, 6), [B, T, H], 'float32');
       const runs = engine === 'cpu' ? 3 : 10;
       const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
-      const fwd: number[] = [], both: number[] = [];
+      // Wall time, and this process's CPU time: the machine may be shared, and wasm and cpu both
+      // run on one thread, so CPU time is close to what the kernels would take on an idle machine.
+      const fwd: number[] = [], both: number[] = [], fwdCpu: number[] = [], bothCpu: number[] = [];
+      const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
       for (let r = 0; r < runs + 1; r++) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         const f = b.recurrentForward({ cell, params, x, reverse: false, training: false });
         const hT = await b.read(f.hT); // forces the engine to finish
         const t1 = performance.now();
+        const c1 = process.cpuUsage(c0);
         for (const t of [f.y, f.hT, f.cT]) if (t) b.dispose(t);
         expect(hT.every(Number.isFinite)).toBe(true);
 
+        const c2 = process.cpuUsage();
         const t2 = performance.now();
         const ft = b.recurrentForward({ cell, params, x, reverse: false, training: true });
         const g = b.recurrentBackward({ saved: ft.saved!, dy });
         const dW = await b.read(g.dWHh);
         const t3 = performance.now();
+        const c3 = process.cpuUsage(c2);
         expect(dW.every(Number.isFinite)).toBe(true);
         for (const t of [ft.y, ft.hT, ft.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) b.dispose(t);
         b.disposeSaved(ft.saved!);
@@ -62,11 +69,16 @@ describeEngines('timing', (backend, engine) => {
           // the first run warms up
           fwd.push(t1 - t0);
           both.push(t3 - t2);
+          fwdCpu.push(cpuMs(c1));
+          bothCpu.push(cpuMs(c3));
         }
       }
+      const min = (a: number[]): number => Math.min(...a);
+      const show = (wall: number[], cpu: number[]): string =>
+        `wall median ${median(wall).toFixed(1)} ms (min ${min(wall).toFixed(1)}), cpu median ${median(cpu).toFixed(1)} ms`;
       console.log(
-        `${b.name} (${b.device}) ${label} B=${B} T=${T} I=${I} H=${H}: forward ${median(fwd).toFixed(1)} ms, ` +
-          `forward+backward ${median(both).toFixed(1)} ms (median of ${runs})`,
+        `${b.name} (${b.device}) ${label} B=${B} T=${T} I=${I} H=${H}, ${runs} runs: ` +
+          `forward ${show(fwd, fwdCpu)}; forward+backward ${show(both, bothCpu)}`,
       );
       for (const t of [params.wIh, params.wHh, params.bIh, params.bHh, x, dy] as Tensor[]) b.dispose(t);
     }, 600_000);
