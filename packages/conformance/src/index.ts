@@ -30,6 +30,10 @@ export { loadGoldenCases, type GoldenCase } from './golden.js';
  * skipped) and closed after the last test.
  */
 export function describeConformance(createBackend: () => Promise<Backend>, options: ConformanceOptions = {}): void {
+  const leakSteps = options.leakSteps ?? 1000;
+  if (!Number.isInteger(leakSteps) || leakSteps < 1) {
+    throw new Error(`describeConformance: options.leakSteps: expected a positive integer, got ${String(options.leakSteps)}`);
+  }
   describe(`rnnkit conformance${options.label ? `: ${options.label}` : ''}`, async () => {
     const backend = await createBackend();
     const reference = await createJsBackend({ precision: 'float64' });
@@ -42,7 +46,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       reference,
       tol: toleranceFor(backend.precision),
       caps: backend.capabilities,
-      leakSteps: options.leakSteps ?? 1000,
+      leakSteps,
     };
     describe(`${backend.name} (${backend.precision}, ${backend.device})`, () => {
       describeIdentity(s);
