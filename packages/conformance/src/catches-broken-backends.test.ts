@@ -5,6 +5,7 @@ import type { Backend } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { checkGoldenCase, loadGoldenCases, type GoldenCase } from './golden.js';
 import { addingModel, trainAdding } from './learns.js';
+import { modelLeakCounts } from './leaks.js';
 import { toleranceFor } from './tolerance.js';
 
 /** `b` with some methods replaced (the rest bound to the real backend). */
@@ -71,4 +72,14 @@ describe('the suite catches broken backends', () => {
       model.dispose();
     }
   }, 120_000);
+
+  it('a backend whose disposeSaved keeps the tensors fails the leak check', async () => {
+    const real = await createJsBackend({ precision: 'float32' });
+    const b = withOverrides(real, () => ({ disposeSaved: () => undefined }));
+    const c = await modelLeakCounts(b, b.capabilities, 20);
+    expect(c.afterUse).toBeGreaterThan(c.settled);
+    const ok = await modelLeakCounts(real, real.capabilities, 20);
+    expect(ok.afterUse).toBe(ok.settled);
+    expect(ok.end).toBe(ok.start);
+  });
 });
