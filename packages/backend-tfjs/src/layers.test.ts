@@ -111,7 +111,12 @@ describeEngines('layers and losses', (backend) => {
     const rw = b.softmaxCrossEntropy(logits, lab, w);
     expectClose(await b.read(rw.loss), [Math.log(3)], 'weighted loss');
     expectClose(await b.read(rw.grad), [0, 0, 0, 1 / 3 - 1, 1 / 3, 1 / 3], 'weighted grad');
-    for (const t of [logits, lab, w, r.loss, r.grad, rw.loss, rw.grad]) b.dispose(t);
+    // no sample counted: 0, not 0/0
+    const none = f32(b, [0, 0], [2]);
+    const rn = b.softmaxCrossEntropy(logits, lab, none);
+    expectClose(await b.read(rn.loss), [0], 'loss with no sample counted', 0, 0);
+    expectClose(await b.read(rn.grad), [0, 0, 0, 0, 0, 0], 'grad with no sample counted', 0, 0);
+    for (const t of [logits, lab, w, r.loss, r.grad, rw.loss, rw.grad, none, rn.loss, rn.grad]) b.dispose(t);
   });
 
   it('softmax cross-entropy is stable for large logits', async () => {

@@ -13,7 +13,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, weight
   const oneHot = tf.cast(tf.oneHot(labels, C), 'float32');
   const nll = tf.neg(tf.sum(tf.mul(oneHot, logProb), 1)); // [N]
   const w = weights ?? tf.ones([N]);
-  const scale = tf.div(w, tf.maximum(tf.sum(w), tf.scalar(Number.MIN_VALUE))); // w_n / Σ w
+  // w_n / Σ w; the floor (a float32 normal, unlike Number.MIN_VALUE) turns 0/0 into 0/tiny = 0.
+  const scale = tf.div(w, tf.maximum(tf.sum(w), tf.scalar(1e-30)));
   const loss = tf.sum(tf.mul(nll, scale));
   const grad = tf.mul(tf.sub(tf.exp(logProb), oneHot), tf.reshape(scale, [N, 1]));
   return { loss, grad };
