@@ -16,6 +16,8 @@ export function defaultEngine(): TfjsEngine {
 }
 
 async function registerEngine(engine: TfjsEngine): Promise<void> {
+  // Already registered (e.g. a browser app imported @tensorflow/tfjs-backend-webgl itself).
+  if (tf.findBackendFactory(engine) !== null) return;
   // Backends register themselves when imported; importing here (not at the top of the module)
   // keeps `import '@rnnkit/backend-tfjs'` free of side effects and loads only what is asked for.
   try {
@@ -94,5 +96,10 @@ export async function describeEngine(engine: string): Promise<string> {
     return `${base} (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
   }
   if (engine === 'cpu') return `${base} (plain JavaScript, 1 thread)`;
+  if (engine === 'webgl') {
+    const version = tf.env().getNumber('WEBGL_VERSION');
+    const f32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+    return `${base} (WebGL ${version}, ${f32 ? 'float32' : 'float16 (float32 rendering unavailable)'} textures)`;
+  }
   return base;
 }
