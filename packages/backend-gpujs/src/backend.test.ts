@@ -72,6 +72,23 @@ describe('dense and embedding', () => {
     be.disposeSaved(saved!);
   });
 
+  test('long reductions (K = 1500 > gpu.js loopMaxIterations 1000) are not truncated', async () => {
+    const N = 1500;
+    const x = Float32Array.from({ length: N * 2 }, (_, i) => Math.sin(i));
+    const dyv = Float32Array.from({ length: N }, (_, i) => Math.cos(i));
+    const { saved } = be.denseForward(f([1, 1], [1, 2]), f([0], [1]), be.tensor(x, [N, 2], 'float32'), true);
+    const g = be.denseBackward(saved!, be.tensor(dyv, [N, 1], 'float32'));
+    let dw0 = 0, dw1 = 0, db = 0;
+    for (let n = 0; n < N; n++) {
+      dw0 += dyv[n]! * x[2 * n]!;
+      dw1 += dyv[n]! * x[2 * n + 1]!;
+      db += dyv[n]!;
+    }
+    await expectValues(g.dw, [dw0, dw1]);
+    await expectValues(g.db, [db]);
+    be.disposeSaved(saved!);
+  });
+
   test('embedding lookup and per-id gradient accumulation', async () => {
     const w = f([0, 1, 10, 11, 20, 21], [3, 2]); // V=3, E=2
     const ids = ints([2, 0, 2, 2], [2, 2]);

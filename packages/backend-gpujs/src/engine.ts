@@ -79,7 +79,9 @@ export class Engine {
     if (fresh) this.checkKernel(k, spec.key);
     if (this.profile) {
       this.finish();
-      const kind = spec.key.slice(0, spec.key.indexOf(':') >>> 0);
+      const kind = spec.key.startsWith('matmul:')
+        ? `matmul ${spec.key.slice(7).split(',').slice(0, 3).join('x')}`
+        : spec.key.slice(0, spec.key.indexOf(':') >>> 0);
       const p = this.profile.get(kind) ?? { ms: 0, calls: 0 };
       p.ms += performance.now() - t0;
       p.calls++;
