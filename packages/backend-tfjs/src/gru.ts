@@ -6,8 +6,8 @@
 // (sequence.ts explains why steps are computed gate by gate and nothing is sliced in the loops.)
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { TfParams } from './lstm.js';
-import { biasGradient, fastTanh, gateWeights, sigmoidDeriv, tanhDeriv, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence } from './sequence.js';
+import { fastTanh, sigmoidDeriv, tanhDeriv } from './activations.js';
+import { biasGradient, gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence, type TfParams } from './sequence.js';
 import { tidy } from './tidy.js';
 
 /** Per-step arrays are indexed by original time t; every tensor is owned by the Saved. */

@@ -4,15 +4,9 @@
 // (sequence.ts explains why steps are computed gate by gate and nothing is sliced in the loops.)
 
 import * as tf from '@tensorflow/tfjs-core';
-import { biasGradient, fastTanh, gateWeights, sigmoidDeriv, tanhDeriv, tanhFromSigmoid, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence } from './sequence.js';
+import { fastTanh, sigmoidDeriv, tanhDeriv, tanhFromSigmoid } from './activations.js';
+import { biasGradient, gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence, type TfParams } from './sequence.js';
 import { tidy } from './tidy.js';
-
-export interface TfParams {
-  /** [G·H, I] */ readonly wIh: tf.Tensor;
-  /** [G·H, H] */ readonly wHh: tf.Tensor;
-  /** [G·H] */ readonly bIh: tf.Tensor;
-  /** [G·H] */ readonly bHh: tf.Tensor;
-}
 
 /** Per-step arrays are indexed by original time t; every tensor is owned by the Saved. */
 export type LstmSavedTensors = {

@@ -2,8 +2,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { RnnNonlinearity } from '@rnnkit/core';
-import type { TfParams } from './lstm.js';
-import { biasGradient, gateWeights, tanhDeriv, tanhFromSigmoid, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence } from './sequence.js';
+import { tanhDeriv, tanhFromSigmoid } from './activations.js';
+import { biasGradient, gateWeights, inputGradients, inputSteps, joinSteps, outputFromStates, stepMasks, upstreamSteps, weightGradient, type Sequence, type TfParams } from './sequence.js';
 import { tidy } from './tidy.js';
 
 /** Per-step arrays are indexed by original time t; every tensor is owned by the Saved. */

@@ -13,6 +13,14 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 
+/** One recurrent layer direction's weights, PyTorch layout, as tfjs tensors. */
+export interface TfParams {
+  /** [G·H, I] */ readonly wIh: tf.Tensor;
+  /** [G·H, H] */ readonly wHh: tf.Tensor;
+  /** [G·H] */ readonly bIh: tf.Tensor;
+  /** [G·H] */ readonly bHh: tf.Tensor;
+}
+
 export interface Sequence {
   readonly B: number;
   readonly T: number;
@@ -142,32 +150,6 @@ export function gateWeights(
     b[k] = tf.add(b[k]!, b[k]!);
   }
   return { w, b };
-}
-
-/**
- * tanh(a) = 2σ(2a) − 1, given s = σ(2a) (computed with the product when the weights are
- * doubled) and `ones` of the same shape. wasm's Tanh is scalar code, ~8x slower than its
- * vectorised Sigmoid on a [128, 128] block; the identity costs an Add and a Sub (same-shape
- * operands: broadcasting a scalar makes wasm's binary ops ~2x slower). Absolute error stays
- * around 1e-7 in float32.
- */
-export function tanhFromSigmoid(s: tf.Tensor, ones: tf.Tensor): tf.Tensor {
-  return tf.sub(tf.add(s, s), ones);
-}
-
-/** tanh(a) through tanhFromSigmoid. */
-export function fastTanh(a: tf.Tensor, ones: tf.Tensor): tf.Tensor {
-  return tanhFromSigmoid(tf.sigmoid(tf.add(a, a)), ones);
-}
-
-/** x⊙(1−x) without a broadcast constant: the derivative of σ read off its output. */
-export function sigmoidDeriv(x: tf.Tensor): tf.Tensor {
-  return tf.sub(x, tf.mul(x, x));
-}
-
-/** 1 − x²: the derivative of tanh read off its output. */
-export function tanhDeriv(x: tf.Tensor, ones: tf.Tensor): tf.Tensor {
-  return tf.sub(ones, tf.mul(x, x));
 }
 
 /**

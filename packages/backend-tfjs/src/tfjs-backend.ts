@@ -31,11 +31,11 @@ import { releaseEngine } from './engine.js';
 import { gruBackward, gruForward, type GruSavedTensors } from './gru.js';
 import { TfjsSaved, TfjsTensor, type SavedTensors } from './handle.js';
 import { tidy } from './tidy.js';
-import { lstmBackward, lstmForward, type LstmSavedTensors, type TfParams } from './lstm.js';
+import { lstmBackward, lstmForward, type LstmSavedTensors } from './lstm.js';
 import { meanSquaredError, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { rnnBackward, rnnForward, type RnnSavedTensors } from './rnn.js';
-import { makeSequence, type Sequence } from './sequence.js';
+import { makeSequence, type Sequence, type TfParams } from './sequence.js';
 import { checkDims, checkDtype, checkFinite, checkRank, checkSameShape, checkShape, shapeString, sizeOf } from './validate.js';
 
 type RecurrentMeta = { readonly cell: RecurrentForwardArgs['cell']; readonly seq: Sequence };
