@@ -13,6 +13,7 @@ describe('parseArgs', () => {
       profile: 'quick',
       epochs: undefined,
       seed: 42,
+      budget: undefined,
       out: join(root, 'bench-results'),
       peers: false,
       open: false,
@@ -21,8 +22,8 @@ describe('parseArgs', () => {
   });
 
   it('reads every option, and skips the literal -- that `pnpm bench -- …` passes', () => {
-    const o = parseArgs(['--', '--task', 'imdb', '--backends', 'js, onnx,js', '--profile', 'full', '--epochs', '2', '--seed', '0', '--out', '/tmp/x', '--peers'], '/');
-    expect(o).toMatchObject({ tasks: ['imdb'], backends: ['js', 'onnx'], profile: 'full', epochs: 2, seed: 0, out: '/tmp/x', peers: true });
+    const o = parseArgs(['--', '--task', 'imdb', '--backends', 'js, onnx,js', '--profile', 'full', '--epochs', '2', '--seed', '0', '--budget', '0', '--out', '/tmp/x', '--peers'], '/');
+    expect(o).toMatchObject({ tasks: ['imdb'], backends: ['js', 'onnx'], profile: 'full', epochs: 2, seed: 0, budget: 0, out: '/tmp/x', peers: true });
     expect(parseArgs(['--task', 'all']).tasks).toEqual(['mnist', 'imdb']);
     expect(parseArgs(['--out', 'rel'], '/base').out).toBe('/base/rel');
   });
@@ -35,6 +36,7 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--epochs', '0'])).toThrow("option '--epochs <n>' argument '0' is invalid. expected an integer >= 1, got '0'.");
     expect(() => parseArgs(['--epochs', '1.5'])).toThrow(/expected an integer >= 1, got '1.5'/);
     expect(() => parseArgs(['--seed', 'abc'])).toThrow(/expected an integer >= 0, got 'abc'/);
+    expect(() => parseArgs(['--budget', '-5'])).toThrow(/expected an integer >= 0, got '-5'/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option '--fast'/);
     expect(() => parseArgs(['mnist'])).toThrow(/too many arguments/);
   });

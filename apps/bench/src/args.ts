@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Overrides the profile's epochs. */
   readonly epochs: number | undefined;
   readonly seed: number;
+  /** Seconds per backend and task; 0 = none; undefined = the profile's (quick 60 s, full none). */
+  readonly budget: number | undefined;
   readonly out: string;
   readonly peers: boolean;
   readonly open: boolean;
@@ -60,10 +62,11 @@ export function buildCommand(): Command {
   return new Command('rnnkit-bench')
     .description('Trains and evaluates the same LSTM models on real MNIST and IMDB data on every rnnkit backend, and writes JSON, Markdown and HTML reports.')
     .addOption(new Option('--task <name>', 'mnist, imdb or all').argParser(parseTask).default([...TASK_NAMES], 'all'))
-    .addOption(new Option('--backends <list>', `comma-separated: ${BACKEND_IDS.join(', ')}`).argParser(parseBackends).default(undefined, 'every backend installed and working'))
+    .addOption(new Option('--backends <list>', `comma-separated: ${BACKEND_IDS.join(', ')} (default: every backend installed and working)`).argParser(parseBackends).default(undefined, 'every backend installed and working'))
     .addOption(new Option('--profile <name>', 'quick (seeded subsets, a few minutes), full (the standard configuration) or tiny (smoke test)').argParser(parseProfile).default('quick'))
     .addOption(new Option('--epochs <n>', "override the profile's epochs").argParser(integer(1)))
     .addOption(new Option('--seed <n>', 'seed for weights, shuffling and subsets').argParser(integer(0)).default(42))
+    .addOption(new Option('--budget <seconds>', "time budget per backend and task: training stops past 70% of it, testing past 100%, the worker is stopped at 200%; 0 = none (default: quick 60, full none)").argParser(integer(0)))
     .addOption(new Option('--out <dir>', 'folder for results.json, results.md and report.html').default(undefined, 'bench-results/ at the repository root'))
     .option('--peers', "add TensorFlow.js' own tf.layers.lstm on the same data and configuration as a reference row", false)
     .option('--open', 'open report.html in a browser at the end (xdg-open/open)', false)
@@ -75,13 +78,14 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOp
   const cmd = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   // `pnpm bench -- --task mnist` passes a literal `--` through; skip it.
   cmd.parse(argv.filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
-  const o = cmd.opts<{ task: TaskName[]; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; out?: string; peers: boolean; open: boolean }>();
+  const o = cmd.opts<{ task: TaskName[]; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; budget?: number; out?: string; peers: boolean; open: boolean }>();
   return {
     tasks: o.task,
     backends: o.backends,
     profile: o.profile,
     epochs: o.epochs,
     seed: o.seed,
+    budget: o.budget,
     out: resolve(cwd, o.out ?? join(workspaceRoot(cwd), 'bench-results')),
     peers: o.peers,
     open: o.open,

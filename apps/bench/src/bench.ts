@@ -24,8 +24,8 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
   const tasks: TaskResult[] = [];
 
   for (const task of options.tasks) {
-    const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed });
-    progress.note(`${task}: ${describeModel(config.model)}; Adam lr ${config.optimizer.lr}, batch ${config.batchSize}, ${config.epochs} epoch(s), ${config.trainSamples} train / ${config.testSamples} test samples (${config.profile} profile)`);
+    const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed, budgetSeconds: options.budget });
+    progress.note(`${task}: ${describeModel(config.model)}; Adam lr ${config.optimizer.lr}, batch ${config.batchSize}, ${config.epochs} epoch(s), ${config.trainSamples} train / ${config.testSamples} test samples (${config.profile} profile)${config.budgetSeconds !== undefined ? `; time budget ${config.budgetSeconds} s per backend` : ''}`);
     const d0 = performance.now();
     let lastStage = '';
     const data = await loadTaskData(config, (stage, done, total) => {
@@ -45,7 +45,7 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
       const isPeer = id === PEER_ID;
       const needsDisplay = !isPeer && backendEntry(id).needsDisplay;
       const xvfb = needsDisplay && !process.env.DISPLAY && hasXvfbRun();
-      const { run, log } = await runWorker(id, config, progress, `${task}/${id}`, { xvfb });
+      const { run, log } = await runWorker(id, config, progress, `${task}/${isPeer ? 'peer' : id}`, { xvfb, hardLimitSeconds: config.budgetSeconds === undefined ? undefined : 2 * config.budgetSeconds });
       hooks.onLog?.(task, id, log);
       const launched = xvfb ? { ...run, launcher: 'xvfb-run -a' } : run;
       // A backend that is not installed is only worth a row when the user asked for it.
@@ -67,7 +67,7 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
     wallSeconds: (performance.now() - t0) / 1000,
     machine: machineInfo(),
     versions: packageVersions(),
-    options: { profile: options.profile, tasks: options.tasks, backends: ids, seed: options.seed, epochs: options.epochs, peers: options.peers },
+    options: { profile: options.profile, tasks: options.tasks, backends: ids, seed: options.seed, epochs: options.epochs, budgetSeconds: options.budget, peers: options.peers },
     tasks,
   };
 }

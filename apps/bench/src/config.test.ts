@@ -44,6 +44,13 @@ describe('standard configurations (the issue text)', () => {
     }
   });
 
+  it('quick has a 60 s time budget per backend, full none; --budget overrides, 0 removes it', () => {
+    expect(taskConfig('mnist', 'quick').budgetSeconds).toBe(60);
+    expect(taskConfig('mnist', 'full').budgetSeconds).toBeUndefined();
+    expect(taskConfig('imdb', 'quick', { budgetSeconds: 0 }).budgetSeconds).toBeUndefined();
+    expect(taskConfig('imdb', 'full', { budgetSeconds: 30 }).budgetSeconds).toBe(30);
+  });
+
   it('overrides epochs and seed; rejects unknown names', () => {
     expect(taskConfig('mnist', 'quick', { epochs: 5, seed: 7 })).toMatchObject({ epochs: 5, seed: 7 });
     expect(() => taskConfig('cifar' as never, 'quick')).toThrow(/task: expected one of mnist, imdb, got "cifar"/);

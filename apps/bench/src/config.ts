@@ -42,6 +42,13 @@ export interface TaskConfig {
   readonly testSamples: number;
   /** Model initialisation, shuffling and subset selection. */
   readonly seed: number;
+  /**
+   * Wall-clock budget per backend and task in seconds (quick profile), so that one very slow backend
+   * (gpujs on a software rasteriser) cannot hold up the run: training stops at the first batch past
+   * 70% of it and testing at the first batch past 100% (at least one batch each, and the run is marked
+   * as cut short); the parent stops a worker still running at twice the budget. undefined: no budget.
+   */
+  readonly budgetSeconds: number | undefined;
 }
 
 export const MNIST_TRAIN_SIZE = 60_000;
@@ -60,15 +67,25 @@ const IMDB_MODEL: ImdbModel = {
   hiddenSize: 64,
 };
 
-// Subset sizes per profile. quick: sized so that every backend on a 2-core machine finishes both
-// tasks in about five minutes together (see README for measured times).
+// Subset sizes per profile. quick: sized so that js, tfjs and onnx finish both tasks within the
+// budget on a 2-core machine and the whole default run takes about five minutes (README).
 const SIZES: Record<ProfileName, Record<TaskName, { train: number; test: number; epochs: number }>> = {
   full: { mnist: { train: MNIST_TRAIN_SIZE, test: MNIST_TEST_SIZE, epochs: 3 }, imdb: { train: IMDB_TRAIN_SIZE, test: IMDB_TEST_SIZE, epochs: 2 } },
-  quick: { mnist: { train: 2048, test: 1000, epochs: 1 }, imdb: { train: 1024, test: 500, epochs: 1 } },
+  quick: { mnist: { train: 2048, test: 1000, epochs: 1 }, imdb: { train: 512, test: 500, epochs: 1 } },
   tiny: { mnist: { train: 64, test: 32, epochs: 1 }, imdb: { train: 32, test: 16, epochs: 1 } },
 };
 
-export function taskConfig(task: TaskName, profile: ProfileName, overrides: { epochs?: number | undefined; seed?: number | undefined } = {}): TaskConfig {
+/** Default budget per backend and task, by profile (seconds). */
+export const PROFILE_BUDGET: Record<ProfileName, number | undefined> = { quick: 60, full: undefined, tiny: undefined };
+
+export interface ConfigOverrides {
+  epochs?: number | undefined;
+  seed?: number | undefined;
+  /** Seconds; 0 removes the budget; undefined keeps the profile's. */
+  budgetSeconds?: number | undefined;
+}
+
+export function taskConfig(task: TaskName, profile: ProfileName, overrides: ConfigOverrides = {}): TaskConfig {
   if (!TASK_NAMES.includes(task)) throw new Error(`task: expected one of ${TASK_NAMES.join(', ')}, got ${JSON.stringify(task)}`);
   if (!PROFILE_NAMES.includes(profile)) throw new Error(`profile: expected one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(profile)}`);
   const size = SIZES[profile][task];
@@ -80,6 +97,7 @@ export function taskConfig(task: TaskName, profile: ProfileName, overrides: { ep
     trainSamples: size.train,
     testSamples: size.test,
     seed: overrides.seed ?? 42,
+    budgetSeconds: overrides.budgetSeconds === 0 ? undefined : (overrides.budgetSeconds ?? PROFILE_BUDGET[profile]),
   };
   return task === 'mnist'
     ? { ...common, model: MNIST_MODEL, loss: 'softmaxCrossEntropy', batchSize: 128 }

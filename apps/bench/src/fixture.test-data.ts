@@ -5,7 +5,7 @@ import { RESULTS_SCHEMA, type BenchResults } from './results.js';
 export function fixtureResults(): BenchResults {
   const mnist = taskConfig('mnist', 'quick');
   const imdb = taskConfig('imdb', 'quick');
-  const epochs = (accs: number[]) => accs.map((a, i) => ({ epoch: i, trainLoss: 1 - a / 2, testLoss: 1 - a, testAccuracy: a, trainSeconds: 10, evalSeconds: 1 }));
+  const epochs = (accs: number[]) => accs.map((a, i) => ({ epoch: i, trainLoss: 1 - a / 2, trainSamples: 2048, testSamples: 1000, testLoss: 1 - a, testAccuracy: a, trainSeconds: 10, evalSeconds: 1 }));
   return {
     schema: RESULTS_SCHEMA,
     startedAt: '2026-11-24T06:00:00.000Z',
@@ -35,7 +35,12 @@ export function fixtureResults(): BenchResults {
         runs: [
           { backend: 'js', kind: 'rnnkit', status: 'ok', name: 'js', device: 'cpu', trainSamplesPerSec: 50, inferSamplesPerSec: 150, epochs: epochs([0.7, 0.8]), lossCurve: [0.69, 0.6, 0.5], wallSeconds: 30 },
           { backend: 'tfjs', kind: 'rnnkit', status: 'unavailable', reason: '@rnnkit/backend-tfjs: not built', epochs: [], lossCurve: [], wallSeconds: 0.2 },
-          { backend: 'peer:tfjs-layers', kind: 'peer', status: 'ok', name: 'tf.layers.lstm', device: 'tfjs cpu', trainSamplesPerSec: 25, inferSamplesPerSec: 75, epochs: epochs([0.65, 0.75]), lossCurve: [0.69, 0.65, 0.6], wallSeconds: 40 },
+          { backend: 'gpujs', kind: 'rnnkit', status: 'timeout', reason: "stopped after 120 s (twice the time budget) during 'validate'", epochs: [], lossCurve: [], wallSeconds: 120 },
+          {
+            backend: 'peer:tfjs-layers', kind: 'peer', status: 'ok', name: 'tf.layers.lstm', device: 'tfjs cpu', trainSamplesPerSec: 25, inferSamplesPerSec: 75,
+            epochs: [...epochs([0.65]), { ...epochs([0, 0.75])[1]!, testSamples: 128 }], lossCurve: [0.69, 0.65, 0.6], wallSeconds: 40,
+            cutShort: 'time budget (60 s per backend): tested 128 of 500 samples',
+          },
         ],
       },
     ],

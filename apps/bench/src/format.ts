@@ -47,3 +47,20 @@ export function deviceText(run: BackendRun): string {
   if (run.launcher) parts.push(`via ${run.launcher}`);
   return parts.join(', ');
 }
+
+/** Status cell text: ok, ok (cut short), failed, unavailable, timeout. */
+export function statusText(run: BackendRun): string {
+  if (run.status === 'ok') return run.cutShort ? 'ok, cut short' : 'ok';
+  return run.status;
+}
+
+/** Test accuracy per epoch; an epoch scored on fewer test samples than configured says on how many. */
+export function accuracyText(run: BackendRun, testSamples: number): string {
+  if (run.epochs.length === 0) return '–';
+  return run.epochs.map((e) => `${fmtPercent(e.testAccuracy)}${e.testSamples < testSamples ? ` (${e.testSamples} samples)` : ''}`).join(', ');
+}
+
+/** Why a row is not a plain ok: the failure reason or what the budget cut. */
+export function rowNote(run: BackendRun): string | undefined {
+  return run.status === 'ok' ? run.cutShort : (run.reason ?? 'no reason given');
+}

@@ -13,7 +13,7 @@
 //   and the cpu backend's needs ~32 GiB per IMDB batch; we register a plain JS kernel for wasm.
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Sequential, batchIndices, datasetSize, epochOrder, gatherBatch, sgd, type Dataset } from '@rnnkit/core';
+import { Sequential, batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, sgd, type Dataset } from '@rnnkit/core';
 import { createReferenceBackend } from './backends.js';
 import { modelLayers, type TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
@@ -21,7 +21,7 @@ import { scoreLogits } from './host-metrics.js';
 import { MemorySampler } from './memory.js';
 import type { Emit } from './messages.js';
 import type { BackendRun, EpochResult, ValidationResult } from './results.js';
-import { errorText } from './run-backend.js';
+import { deadlines, errorText } from './run-backend.js';
 import { relativeMaxError, toleranceFor } from './validate.js';
 
 export const PEER_ID = 'peer:tfjs-layers';
@@ -151,6 +151,7 @@ async function readWeights(model: Tf): Promise<Float32Array[]> {
 
 export async function runPeer(config: TaskConfig, emit: Emit): Promise<BackendRun> {
   const started = performance.now();
+  const deadline = deadlines(started, config.budgetSeconds);
   const memory = new MemorySampler();
   const base = { backend: PEER_ID, kind: 'peer' as const, epochs: [], lossCurve: [] };
   const finish = (run: Omit<BackendRun, 'wallSeconds' | 'peakRssBytes' | 'maxRssBytes'>): BackendRun => {
@@ -233,13 +234,19 @@ export async function runPeer(config: TaskConfig, emit: Emit): Promise<BackendRu
     const lossCurve: number[] = [];
     let trainSeconds = 0;
     let inferSamplesPerSec = 0;
+    let trainedTotal = 0;
+    let cutShort: string | undefined;
     const testN = datasetSize(data.test);
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (let epoch = 0; epoch < config.epochs && cutShort === undefined; epoch++) {
       emit({ type: 'phase', label: `train epoch ${epoch + 1}/${config.epochs}`, total: n, unit: 'samples' });
       const t0 = performance.now();
       let done = 0;
       let sum = 0;
       for (const idx of batchIndices(epochOrder(n, config.seed, epoch, true), config.batchSize)) {
+        if (done > 0 && performance.now() > deadline.train) {
+          cutShort = `time budget (${config.budgetSeconds} s per backend): trained ${trainedTotal + done} of ${n * config.epochs} samples`;
+          break;
+        }
         const b = tensors(tf, config, gatherBatch(data.train, idx));
         const l = Number(await model.trainOnBatch(b.x, b.y));
         tf.dispose([b.x, b.y]);
@@ -251,27 +258,37 @@ export async function runPeer(config: TaskConfig, emit: Emit): Promise<BackendRu
       }
       const seconds = (performance.now() - t0) / 1000;
       trainSeconds += seconds;
+      trainedTotal += done;
 
       emit({ type: 'phase', label: `test epoch ${epoch + 1}/${config.epochs}`, total: testN, unit: 'samples' });
       const t1 = performance.now();
-      const out = new Float32Array(testN * (config.loss === 'softmaxCrossEntropy' ? 10 : 1));
+      const row = config.loss === 'softmaxCrossEntropy' ? 10 : 1;
+      const out = new Float32Array(testN * row);
+      let m = 0;
       for (const idx of batchIndices(epochOrder(testN, 0, 0, false), config.batchSize)) {
+        if (m > 0 && performance.now() > deadline.test) break;
         const b = tensors(tf, config, gatherBatch(data.test, idx));
         const y = model.predictOnBatch(b.x);
         const values = (await y.data()) as Float32Array;
-        out.set(values, idx[0]! * (values.length / idx.length));
+        out.set(values, m * row);
         tf.dispose([b.x, b.y, y]);
+        m += idx.length;
         memory.sample();
-        emit({ type: 'tick', done: idx[0]! + idx.length });
+        emit({ type: 'tick', done: m });
       }
       const evalSeconds = (performance.now() - t1) / 1000;
-      inferSamplesPerSec = testN / evalSeconds;
-      const score = scoreLogits(config.loss, { data: out, shape: config.loss === 'softmaxCrossEntropy' ? [testN, 10] : [testN, 1] }, data.test.y);
-      epochs.push({ epoch, trainLoss: sum / n, testLoss: score.loss, testAccuracy: score.accuracy, trainSeconds: seconds, evalSeconds });
-      emit({ type: 'note', text: `epoch ${epoch + 1}: train loss ${(sum / n).toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy).toFixed(2)}%` });
+      if (m < testN) {
+        const note = `tested ${m} of ${testN} samples`;
+        cutShort = cutShort ? `${cutShort}, ${note}` : `time budget (${config.budgetSeconds} s per backend): ${note}`;
+      }
+      inferSamplesPerSec = m / evalSeconds;
+      const targets = gatherRows(data.test.y, Int32Array.from({ length: m }, (_, i) => i));
+      const score = scoreLogits(config.loss, { data: out.subarray(0, m * row), shape: [m, row] }, targets);
+      epochs.push({ epoch, trainLoss: sum / done, trainSamples: done, testSamples: m, testLoss: score.loss, testAccuracy: score.accuracy, trainSeconds: seconds, evalSeconds });
+      emit({ type: 'note', text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy).toFixed(2)}%${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}` });
     }
     model.dispose();
-    return finish({ ...base, ...described, status: 'ok', validation, trainSamplesPerSec: (n * config.epochs) / trainSeconds, inferSamplesPerSec, epochs, lossCurve });
+    return finish({ ...base, ...described, status: 'ok', validation, trainSamplesPerSec: trainedTotal / trainSeconds, inferSamplesPerSec, epochs, lossCurve, cutShort });
   } catch (err) {
     return finish({ ...base, ...described, status: 'failed', reason: errorText(err) });
   }

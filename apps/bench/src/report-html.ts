@@ -1,6 +1,6 @@
 // report.html: self-contained (inline CSS and SVG, no scripts, no network): per task, the loss
 // curves of every backend overlaid, then throughput and accuracy bars side by side, then the table.
-import { deviceText, fmtBytes, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, runLabel } from './format.js';
+import { accuracyText, deviceText, fmtBytes, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, statusText } from './format.js';
 import type { BackendRun, BenchResults, TaskResult } from './results.js';
 import { barChart, escapeHtml, lineChart } from './svg-charts.js';
 
@@ -35,17 +35,18 @@ function taskSection(task: TaskResult): string {
     bars(task, (r) => r.epochs.at(-1)?.testAccuracy, (r) => (r.epochs.length ? fmtPercent(r.epochs.at(-1)!.testAccuracy) : '–')),
     { unit: '', max: 1 },
   );
+  const c = task.config;
   const rows = task.runs
     .map((r) => {
       const cells = [
         runLabel(r),
         deviceText(r),
-        r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason ?? ''}`,
+        rowNote(r) ? `${statusText(r)}: ${rowNote(r)}` : statusText(r),
         fmtRate(r.trainSamplesPerSec),
         r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
         fmtRate(r.inferSamplesPerSec),
         r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
-        r.epochs.map((e) => fmtPercent(e.testAccuracy)).join(', ') || '–',
+        accuracyText(r, c.testSamples),
         r.validation ? `loss ${r.validation.lossError.toExponential(1)}, grad ${r.validation.gradientError.toExponential(1)}` : '–',
         fmtBytes(peakMemory(r)),
         fmtSeconds(r.wallSeconds),
@@ -53,10 +54,9 @@ function taskSection(task: TaskResult): string {
       return `<tr class="${r.status}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
     })
     .join('\n');
-  const c = task.config;
   return `<section>
 <h2>${escapeHtml(task.task.toUpperCase())}</h2>
-<p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
+<p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
 <div class="row">${loss}</div>
 <div class="row">${train}${infer}${acc}</div>
 <table><thead><tr>${['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', 'test accuracy per epoch', 'validation rel. error', 'peak RSS', 'wall time'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>
@@ -84,7 +84,7 @@ h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; }
 .chart .title { font-weight: 600; font-size: 13px; } .chart .tick, .chart .legend { font-size: 11px; } .chart .label { font-size: 12px; }
 .chart .grid { stroke: #e4e4e4; } .chart .axis { stroke: #888; }
 table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
-tr.failed td, tr.unavailable td { color: #a00; }
+tr.failed td, tr.unavailable td, tr.timeout td { color: #a00; }
 .meta { color: #555; }
 </style>
 </head>

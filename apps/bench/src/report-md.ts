@@ -1,5 +1,5 @@
 // results.md: one table per task, plus machine, versions and configuration.
-import { fmtBytes, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, runLabel, deviceText } from './format.js';
+import { accuracyText, deviceText, fmtBytes, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, statusText } from './format.js';
 import type { BenchResults, TaskResult } from './results.js';
 
 /** A table cell: no pipes or newlines. */
@@ -13,17 +13,17 @@ export function taskTable(task: TaskResult): string {
   const rows = task.runs.map((r) => [
     runLabel(r),
     deviceText(r),
-    r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'failed ¹' : 'unavailable ¹',
+    `${statusText(r)}${rowNote(r) ? ' ¹' : ''}`,
     fmtRate(r.trainSamplesPerSec),
     r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
     fmtRate(r.inferSamplesPerSec),
     r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
-    r.epochs.length ? r.epochs.map((e) => fmtPercent(e.testAccuracy)).join(', ') : '–',
+    accuracyText(r, task.config.testSamples),
     fmtBytes(peakMemory(r)),
     fmtSeconds(r.wallSeconds),
   ]);
   const lines = [header, header.map(() => '---'), ...rows].map((cols) => `| ${cols.map(cell).join(' | ')} |`);
-  const notes = task.runs.filter((r) => r.status !== 'ok').map((r) => `- ¹ ${runLabel(r)}: ${cell(r.reason ?? 'no reason given')}`);
+  const notes = task.runs.filter((r) => rowNote(r)).map((r) => `- ¹ ${runLabel(r)}: ${cell(rowNote(r)!)}`);
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
@@ -48,6 +48,7 @@ export function markdownReport(results: BenchResults): string {
       `## ${t.task.toUpperCase()}`,
       '',
       `${t.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.trainSamples} training / ${c.testSamples} test samples` +
+        `${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}` +
         `${t.parameters !== undefined ? `, ${t.parameters.toLocaleString('en-US')} parameters` : ''}. Data prepared in ${fmtSeconds(t.dataSeconds)}.`,
       '',
       taskTable(t),

@@ -23,7 +23,11 @@ describe('Markdown report', () => {
     expect(mnist).toContain('- ¹ gpujs (gpujs-webgl): validation against backend-js float64 failed: gradients rel. error 3e-2 \\| worst');
     const imdb = taskTable(r.tasks[1]!);
     expect(imdb).toContain('| js | cpu | ok | 50.00 | ×1.00 | 150.0 | ×1.00 | 70.00%, 80.00% |');
-    expect(imdb).toContain('| peer:tfjs-layers (tf.layers.lstm) | tfjs cpu | ok | 25.00 | ×0.50 | 75.00 | ×0.50 | 65.00%, 75.00% |');
+    // Cut short by the budget: still ok, but the row says so and which epoch was scored on fewer samples.
+    expect(imdb).toContain('| peer:tfjs-layers (tf.layers.lstm) | tfjs cpu | ok, cut short ¹ | 25.00 | ×0.50 | 75.00 | ×0.50 | 65.00%, 75.00% (128 samples) |');
+    expect(imdb).toContain('- ¹ peer:tfjs-layers (tf.layers.lstm): time budget (60 s per backend): tested 128 of 500 samples');
+    expect(imdb).toContain('| gpujs | – | timeout ¹ | – | – | – | – | – | – | 2 min 0 s |');
+    expect(imdb).toContain("- ¹ gpujs: stopped after 120 s (twice the time budget) during 'validate'");
     expect(imdb).toContain('- ¹ tfjs: @rnnkit/backend-tfjs: not built');
   });
 });

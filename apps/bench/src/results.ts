@@ -3,7 +3,8 @@ import type { TaskConfig, TaskName, ProfileName } from './config.js';
 
 export const RESULTS_SCHEMA = 'rnnkit-bench/1' as const;
 
-export type RunStatus = 'ok' | 'failed' | 'unavailable';
+/** ok; failed (error or validation); unavailable (not installed or not working here); timeout (stopped at twice the budget). */
+export type RunStatus = 'ok' | 'failed' | 'unavailable' | 'timeout';
 
 export interface ValidationResult {
   readonly passed: boolean;
@@ -24,6 +25,10 @@ export interface EpochResult {
   readonly epoch: number;
   /** Mean training loss over the epoch's batches. */
   readonly trainLoss: number;
+  /** Samples trained in this epoch (fewer than the configuration's when the budget cut it short). */
+  readonly trainSamples: number;
+  /** Test samples scored after this epoch (ditto). */
+  readonly testSamples: number;
   readonly testLoss: number;
   readonly testAccuracy: number;
   /** Training time of the epoch (batches only, no evaluation). */
@@ -51,6 +56,8 @@ export interface BackendRun {
   /** Inference samples per second: forward passes over the test samples after the last epoch. */
   readonly inferSamplesPerSec?: number | undefined;
   readonly epochs: readonly EpochResult[];
+  /** Set when the time budget cut training or testing short: what was left out. */
+  readonly cutShort?: string | undefined;
   /** Loss of every training batch, in order. */
   readonly lossCurve: readonly number[];
   /** Largest resident set size sampled in the process (bytes). */
@@ -95,6 +102,8 @@ export interface BenchResults {
     readonly backends: readonly string[];
     readonly seed: number;
     readonly epochs?: number | undefined;
+    /** --budget as given (undefined: the profile's). */
+    readonly budgetSeconds?: number | undefined;
     readonly peers: boolean;
   };
   readonly tasks: readonly TaskResult[];

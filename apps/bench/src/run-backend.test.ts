@@ -49,6 +49,18 @@ describe('runBackend (the worker) on backend-js', () => {
     expect(run.validation?.worstParameter).toMatch(/^\d\./);
   });
 
+  it('a time budget stops training and testing after at least one batch each, and says so', async () => {
+    // A 1 ms budget is spent before training starts (validation alone takes longer).
+    const config = { ...taskConfig('mnist', 'tiny', { epochs: 2, budgetSeconds: 0.001 }), trainSamples: 96, testSamples: 40, batchSize: 32 };
+    const run = await runBackend('js', config, () => {});
+    expect(run.status, run.reason).toBe('ok');
+    expect(run.lossCurve).toHaveLength(1);
+    expect(run.epochs).toHaveLength(1);
+    expect(run.epochs[0]).toMatchObject({ trainSamples: 32, testSamples: 32 });
+    expect(run.cutShort).toBe('time budget (0.001 s per backend): trained 32 of 192 samples, tested 32 of 40 samples');
+    expect(run.trainSamplesPerSec).toBeGreaterThan(0);
+  });
+
   it('an unknown backend id is an error naming the valid ids', async () => {
     const run = await runBackend('nonexistent', taskConfig('mnist', 'tiny'), () => {}).catch((e: Error) => e);
     expect(run).toBeInstanceOf(Error);

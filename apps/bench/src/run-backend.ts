@@ -1,6 +1,6 @@
 // One backend on one task, inside its own process: create the backend, load the data, validate
 // against the float64 reference, then train (timed), and after every epoch run the test set (timed).
-import { Sequential, adam, batchIndices, datasetSize, epochOrder, gatherBatch, type Backend } from '@rnnkit/core';
+import { Sequential, adam, batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, type Backend, type HostTensor } from '@rnnkit/core';
 import { backendEntry, createBackend, createReferenceBackend } from './backends.js';
 import { modelLayers, type TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
@@ -10,8 +10,15 @@ import type { Emit } from './messages.js';
 import type { BackendRun, EpochResult } from './results.js';
 import { validateBackend } from './validate.js';
 
+/** The budget's two deadlines, in performance.now() milliseconds (Infinity without a budget). */
+export function deadlines(started: number, budgetSeconds: number | undefined): { train: number; test: number } {
+  if (budgetSeconds === undefined) return { train: Infinity, test: Infinity };
+  return { train: started + 700 * budgetSeconds, test: started + 1000 * budgetSeconds };
+}
+
 export async function runBackend(id: string, config: TaskConfig, emit: Emit): Promise<BackendRun> {
   const started = performance.now();
+  const deadline = deadlines(started, config.budgetSeconds);
   const memory = new MemorySampler();
   const entry = backendEntry(id);
   const base = { backend: id, kind: 'rnnkit' as const, epochs: [], lossCurve: [] };
@@ -35,6 +42,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
     emit({ type: 'tick', done: 1 });
     const specs = modelLayers(config.model);
     const n = datasetSize(data.train);
+    const testN = datasetSize(data.test);
 
     // The real first batch of training, checked before anything is timed.
     emit({ type: 'phase', label: 'validate', total: 1, unit: 'steps' });
@@ -48,57 +56,59 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
       return finish({ ...base, ...described, status: 'failed', reason: `validation against backend-js float64 failed: ${verdict}`, validation });
     }
 
+    // The training loop is fit()'s (same seeded order per epoch, same batches) written out, so the
+    // budget can stop it between batches and the timing covers exactly the training steps.
     const model = Sequential.create(backend, specs, { seed: config.seed });
+    const optimizer = adam({ lr: config.optimizer.lr });
     const epochs: EpochResult[] = [];
     const lossCurve: number[] = [];
     let trainSeconds = 0;
+    let trainedTotal = 0;
     let inferSamplesPerSec = 0;
+    let cutShort: string | undefined;
     try {
-      let epochStart = 0;
-      let lastBatchEnd = 0;
-      let done = 0;
-      await model.fit(data.train, {
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        loss: config.loss,
-        optimizer: adam({ lr: config.optimizer.lr }),
-        callbacks: {
-          onEpochBegin: (epoch) => {
-            emit({ type: 'phase', label: `train epoch ${epoch + 1}/${config.epochs}`, total: n, unit: 'samples' });
-            done = 0;
-            epochStart = performance.now();
-          },
-          onBatchEnd: (log) => {
-            lastBatchEnd = performance.now();
-            done += log.size;
-            lossCurve.push(log.loss);
-            memory.sample();
-            emit({ type: 'tick', done, loss: log.loss });
-          },
-          onEpochEnd: async (log) => {
-            const seconds = (lastBatchEnd - epochStart) / 1000;
-            trainSeconds += seconds;
-            const testN = datasetSize(data.test);
-            emit({ type: 'phase', label: `test epoch ${log.epoch + 1}/${config.epochs}`, total: testN, unit: 'samples' });
-            const t0 = performance.now();
-            const logits = await model.predict(data.test.x, {
-              batchSize: config.batchSize,
-              onBatchEnd: (d) => {
-                memory.sample();
-                emit({ type: 'tick', done: d });
-              },
-            });
-            const evalSeconds = (performance.now() - t0) / 1000;
-            inferSamplesPerSec = testN / evalSeconds;
-            const score = scoreLogits(config.loss, logits, data.test.y);
-            epochs.push({ epoch: log.epoch, trainLoss: log.loss, testLoss: score.loss, testAccuracy: score.accuracy, trainSeconds: seconds, evalSeconds });
-            emit({
-              type: 'note',
-              text: `epoch ${log.epoch + 1}: train loss ${log.loss.toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy).toFixed(2)}%`,
-            });
-          },
-        },
-      });
+      for (let epoch = 0; epoch < config.epochs && cutShort === undefined; epoch++) {
+        emit({ type: 'phase', label: `train epoch ${epoch + 1}/${config.epochs}`, total: n, unit: 'samples' });
+        const t0 = performance.now();
+        let done = 0;
+        let sum = 0;
+        for (const idx of batchIndices(epochOrder(n, config.seed, epoch, true), config.batchSize)) {
+          if (done > 0 && performance.now() > deadline.train) {
+            cutShort = `time budget (${config.budgetSeconds} s per backend): trained ${trainedTotal + done} of ${n * config.epochs} samples`;
+            break;
+          }
+          const loss = await model.trainStep(gatherBatch(data.train, idx), { loss: config.loss, optimizer });
+          lossCurve.push(loss);
+          sum += loss * idx.length;
+          done += idx.length;
+          memory.sample();
+          emit({ type: 'tick', done, loss });
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        trainSeconds += seconds;
+        trainedTotal += done;
+
+        emit({ type: 'phase', label: `test epoch ${epoch + 1}/${config.epochs}`, total: testN, unit: 'samples' });
+        const t1 = performance.now();
+        const scored = await predictWithin(model, data.test.x, config.batchSize, deadline.test, (d) => {
+          memory.sample();
+          emit({ type: 'tick', done: d });
+        });
+        const evalSeconds = (performance.now() - t1) / 1000;
+        const m = scored.output.shape[0]!;
+        if (m < testN) {
+          const note = `tested ${m} of ${testN} samples`;
+          cutShort = cutShort ? `${cutShort}, ${note}` : `time budget (${config.budgetSeconds} s per backend): ${note}`;
+        }
+        inferSamplesPerSec = m / evalSeconds;
+        const targets = gatherRows(data.test.y, Int32Array.from({ length: m }, (_, i) => i));
+        const score = scoreLogits(config.loss, scored.output, targets);
+        epochs.push({ epoch, trainLoss: sum / done, trainSamples: done, testSamples: m, testLoss: score.loss, testAccuracy: score.accuracy, trainSeconds: seconds, evalSeconds });
+        emit({
+          type: 'note',
+          text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy).toFixed(2)}%${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}`,
+        });
+      }
     } finally {
       model.dispose();
     }
@@ -107,16 +117,46 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
       ...described,
       status: 'ok',
       validation,
-      trainSamplesPerSec: (n * config.epochs) / trainSeconds,
+      trainSamplesPerSec: trainedTotal / trainSeconds,
       inferSamplesPerSec,
       epochs,
       lossCurve,
+      cutShort,
     });
   } catch (err) {
     return finish({ ...base, ...described, status: 'failed', reason: errorText(err) });
   } finally {
     backend.close();
   }
+}
+
+/** model.predict over `x` batch by batch, stopping at the first batch past `deadline` (at least one). */
+async function predictWithin(
+  model: Sequential,
+  x: HostTensor,
+  batchSize: number,
+  deadline: number,
+  onProgress: (done: number) => void,
+): Promise<{ output: HostTensor<Float32Array> }> {
+  const N = x.shape[0]!;
+  const parts: Float32Array[] = [];
+  let rowShape: readonly number[] = [];
+  let done = 0;
+  for (const idx of batchIndices(epochOrder(N, 0, 0, false), batchSize)) {
+    if (done > 0 && performance.now() > deadline) break;
+    const out = await model.predict(gatherRows(x, idx), { batchSize });
+    parts.push(out.data);
+    rowShape = out.shape.slice(1);
+    done += idx.length;
+    onProgress(done);
+  }
+  const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
+  }
+  return { output: { data, shape: [done, ...rowShape] } };
 }
 
 export function errorText(err: unknown): string {

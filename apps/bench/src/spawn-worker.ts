@@ -11,6 +11,8 @@ export interface SpawnOptions {
   readonly xvfb: boolean;
   /** Extra environment for the child. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Stop the worker (its whole process group) after this many seconds and report a timeout. */
+  readonly hardLimitSeconds?: number | undefined;
 }
 
 export const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -36,18 +38,44 @@ export function runWorker(backend: string, config: TaskConfig, progress: Progres
   const started = performance.now();
   const env = { ...process.env, ...opts.env };
   let child: ChildProcess;
+  // Its own process group (detached), so that a timeout or Ctrl+C can end the worker together with
+  // what it started (xvfb-run's X server), by the group's id.
   if (opts.xvfb) {
     // xvfb-run starts an X server, runs node as its child with our IPC fd inherited, and tears it down.
-    child = spawn('xvfb-run', ['-a', process.execPath, ...process.execArgv, WORKER_PATH], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    child = spawn('xvfb-run', ['-a', process.execPath, ...process.execArgv, WORKER_PATH], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true });
   } else {
-    child = fork(WORKER_PATH, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    child = fork(WORKER_PATH, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, detached: true });
   }
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killGroup('SIGTERM');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const output = tail(64 * 1024);
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
 
   return new Promise((resolve) => {
     let result: BackendRun | undefined;
+    let phase = 'start';
+    let timedOut = false;
+    const limit = opts.hardLimitSeconds;
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup('SIGTERM');
+            setTimeout(() => killGroup('SIGKILL'), 3000).unref();
+          }, limit * 1000);
     const fail = (reason: string): BackendRun => ({
       backend,
       kind: backend.startsWith('peer:') ? 'peer' : 'rnnkit',
@@ -61,6 +89,7 @@ export function runWorker(backend: string, config: TaskConfig, progress: Progres
       const m = raw as WorkerMessage;
       switch (m.type) {
         case 'phase':
+          phase = m.label;
           progress.phase(prefix, m.label, m.total, m.unit);
           break;
         case 'tick':
@@ -75,12 +104,22 @@ export function runWorker(backend: string, config: TaskConfig, progress: Progres
       }
     });
     child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       progress.end();
       resolve({ run: fail(`could not start the worker process: ${err.message}`), log: output.text() });
     });
     child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       progress.end();
       if (result) return resolve({ run: result, log: output.text() });
+      if (timedOut) {
+        const run = fail(`stopped after ${limit} s (twice the time budget) during '${phase}'; run it with a larger --budget or --budget 0`);
+        return resolve({ run: { ...run, status: 'timeout' }, log: output.text() });
+      }
       const last = output.text().trim().split('\n').slice(-6).join(' | ');
       resolve({ run: fail(`worker process exited (${signal ?? `code ${code}`}) without a result${last ? `: ${last}` : ''}`), log: output.text() });
     });

@@ -15,6 +15,9 @@ if (!process.send) {
   process.exit(2);
 }
 
+// The parent went away (Ctrl+C, crash): stop instead of training for nobody.
+process.once('disconnect', () => process.exit(1));
+
 process.once('message', (raw) => {
   const req = raw as WorkerRequest;
   const emit = (m: WorkerMessage) => void send(m);
@@ -24,9 +27,6 @@ process.once('message', (raw) => {
     .catch((err: unknown) =>
       send({ type: 'result', run: { backend: req.backend, kind: 'rnnkit', status: 'failed', reason: errorText(err), epochs: [], lossCurve: [], wallSeconds: 0 } }),
     )
-    .finally(() => {
-      process.disconnect();
-      // Engines (wasm threads, GL contexts) may keep handles open; the result is out, so leave.
-      setTimeout(() => process.exit(0), 100).unref();
-    });
+    // Engines (wasm threads, GL contexts) may keep handles open; the result is out, so leave.
+    .finally(() => process.exit(0));
 });
