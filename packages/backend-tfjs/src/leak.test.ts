@@ -6,6 +6,36 @@ import type { Tensor } from '@rnnkit/core';
 import { describeEngines } from './test-support.js';
 
 describeEngines('no leaks', (backend) => {
+  it('inference keeps nothing and training keeps only the Saved, for every cell', () => {
+    const b = backend();
+    const B = 2, T = 3, I = 2, H = 2;
+    const cells = [
+      { kind: 'lstm' },
+      { kind: 'gru', resetAfter: true },
+      { kind: 'gru', resetAfter: false },
+      { kind: 'rnn', nonlinearity: 'tanh' },
+      { kind: 'rnn', nonlinearity: 'relu' },
+    ] as const;
+    for (const cell of cells) {
+      const G = cell.kind === 'lstm' ? 4 : cell.kind === 'gru' ? 3 : 1;
+      const ts = [b.zeros([G * H, I]), b.zeros([G * H, H]), b.zeros([G * H]), b.zeros([G * H]), b.zeros([B, T, I]), b.zeros([B, H])] as const;
+      const [wIh, wHh, bIh, bHh, x, h0] = ts;
+      const before = b.liveTensors();
+      for (const training of [false, true]) {
+        const r = b.recurrentForward({ cell, params: { wIh, wHh, bIh, bHh }, x, h0, lengths: Int32Array.from([3, 1]), reverse: training, training });
+        expect(r.saved === undefined).toBe(!training);
+        for (const t of [r.y, r.hT, r.cT]) if (t) b.dispose(t);
+        if (r.saved) {
+          const g = b.recurrentBackward({ saved: r.saved, dhT: h0 });
+          for (const t of [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) b.dispose(t);
+          b.disposeSaved(r.saved);
+        }
+        expect(b.liveTensors(), `${cell.kind} training=${training}`).toBe(before);
+      }
+      for (const t of ts) b.dispose(t);
+    }
+  });
+
   it('1000 LSTM + dense + Adam steps (with lengths, reverse on odd steps) leak nothing', async () => {
     const b = backend();
     const before = b.liveTensors();
