@@ -102,5 +102,63 @@ export function describeBadInput(s: Suite): void {
       check(() => b.tensor(new Float32Array(2), [], 'float32'), 1, 2);
       expect(b.liveTensors(), 'a rejected tensor() must not leave a live tensor').toBe(live);
     });
+
+    it('backend kernels reject mismatched arguments, naming the argument, the expected and the actual value, and leak nothing', () => {
+      const b = s.backend;
+      const kind = caps.cells[0] ?? 'lstm';
+      const cellSpec = kind === 'lstm' ? { kind } : kind === 'gru' ? { kind, resetAfter: true } : { kind, nonlinearity: 'tanh' as const };
+      const G = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
+      const z = (shape: number[]) => b.zeros(shape);
+      // I = 2, H = 3, B = 2, T = 4
+      const params = { wIh: z([G * 3, 2]), wHh: z([G * 3, 3]), bIh: z([G * 3]), bHh: z([G * 3]) };
+      const x = z([2, 4, 2]);
+      const wideX = z([2, 4, 5]);
+      const badH0 = z([3, 3]);
+      const embW = z([5, 2]);
+      const ids = b.tensor(Int32Array.from([1, 7]), [1, 2], 'int32');
+      const logits = z([2, 3]);
+      const labels = b.tensor(Int32Array.from([1, 3]), [2], 'int32');
+      const w34 = z([3, 4]);
+      const b3 = z([3]);
+      const x25 = z([2, 5]);
+      const a23 = z([2, 3]);
+      const a32 = z([3, 2]);
+      const a22 = z([2, 2]);
+      const inputs = [...Object.values(params), x, wideX, badH0, embW, ids, logits, labels, w34, b3, x25, a23, a32, a22];
+      const live = b.liveTensors();
+      const rf = (over: object) => () => b.recurrentForward({ cell: cellSpec, params, x, reverse: false, training: false, ...over });
+      const cases: { what: string; fn: () => unknown; patterns: RegExp[] }[] = [
+        { what: 'recurrentForward with x of 5 features for wIh [G·H, 2]', fn: rf({ x: wideX }), patterns: [/\b(x|wIh)\b/, /\b5\b/, /\b2\b/] },
+        { what: 'recurrentForward with h0 [3, 3] for B 2', fn: rf({ h0: badH0 }), patterns: [/h0/, /\[3, 3\]/, /\[2, 3\]|\b2\b/] },
+        { what: 'embeddingForward with token id 7 for V 5', fn: () => b.embeddingForward(embW, ids, false), patterns: [/ids/, /\b7\b/, /\b5\b/] },
+        { what: 'softmaxCrossEntropy with label 3 for C 3', fn: () => b.softmaxCrossEntropy(logits, labels), patterns: [/labels/, /\b3\b/] },
+        { what: 'denseForward with x [2, 5] for w [3, 4]', fn: () => b.denseForward(w34, b3, x25, false), patterns: [/\bx\b/, /\b4\b/, /\[2, 5\]/] },
+        { what: 'add of [2, 3] and [3, 2]', fn: () => b.add(a23, a32), patterns: [/\[2, 3\]/, /\[3, 2\]/] },
+        { what: 'reshape of 6 elements to [4, 2]', fn: () => b.reshape(a23, [4, 2]), patterns: [/shape/, /\b6\b/, /\b8\b|\[4, ?2\]/] },
+        { what: 'meanSquaredError of [2, 3] against [2, 2]', fn: () => b.meanSquaredError(a23, a22), patterns: [/targets|predictions/, /\[2, 3\]/, /\[2, 2\]/] },
+      ];
+      if (caps.sequenceLengths) {
+        cases.push(
+          { what: 'recurrentForward with lengths[0] = 0', fn: rf({ lengths: Int32Array.from([0, 4]) }), patterns: [/lengths/, /\b0\b/, /\b4\b/] },
+          { what: 'recurrentForward with lengths[0] = T + 1', fn: rf({ lengths: Int32Array.from([5, 4]) }), patterns: [/lengths/, /\b5\b/, /\b4\b/] },
+          { what: 'recurrentForward with 1 length for B 2', fn: rf({ lengths: Int32Array.from([4]) }), patterns: [/lengths/, /\b2\b/, /\b1\b/] },
+        );
+      }
+      const problems: string[] = [];
+      for (const c of cases) {
+        let message: string | undefined;
+        try {
+          c.fn();
+        } catch (e) {
+          message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
+        }
+        if (message === undefined) problems.push(`${c.what}: did not throw`);
+        else for (const p of c.patterns) if (!p.test(message)) problems.push(`${c.what}: message ${JSON.stringify(message)} does not match ${p}`);
+      }
+      const leaked = b.liveTensors() - live;
+      inputs.forEach((t) => b.dispose(t));
+      expect(problems, problems.join('\n')).toEqual([]);
+      expect(leaked, 'tensors left alive by rejected calls').toBe(0);
+    });
   });
 }

@@ -5,20 +5,22 @@ import { SPECIFICATION_VERSION } from '@rnnkit/core';
 import type { Suite } from './suite.js';
 
 export function describeIdentity(s: Suite): void {
-  const b = s.backend;
   describe('identity', () => {
     it(`implements specification ${SPECIFICATION_VERSION}`, () => {
+      const b = s.backend;
       expect(b.specificationVersion).toBe(SPECIFICATION_VERSION);
     });
-    it('name, device and precision are non-empty strings', () => {
+    it('name, device and precision are non-empty strings, and the same as the first instance declared', () => {
+      const b = s.backend;
       for (const key of ['name', 'device', 'precision'] as const) {
         expect(typeof b[key], key).toBe('string');
         expect(b[key].trim().length, `${key} must not be empty`).toBeGreaterThan(0);
       }
       expect(['float32', 'float64']).toContain(b.precision);
+      expect(b.capabilities).toEqual(s.caps);
     });
     it('capabilities are declared', () => {
-      const c = b.capabilities;
+      const c = s.backend.capabilities;
       expect(typeof c.training).toBe('boolean');
       expect(typeof c.gruResetBefore).toBe('boolean');
       expect(typeof c.sequenceLengths).toBe('boolean');
@@ -26,6 +28,7 @@ export function describeIdentity(s: Suite): void {
       for (const cell of c.cells) expect(['rnn', 'lstm', 'gru']).toContain(cell);
     });
     it('read() returns floats in the declared precision and int32 as Int32Array, with the values uploaded', async () => {
+      const b = s.backend;
       const f = b.tensor(Float64Array.from([0.5, -2, 3.25]), [3], 'float32');
       const i = b.tensor(Int32Array.from([7, -1]), [2], 'int32');
       const z = b.zeros([2, 2]);

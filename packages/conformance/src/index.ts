@@ -2,7 +2,7 @@
 //   import { describeConformance } from '@rnnkit/conformance';
 //   import { createJsBackend } from './index.js';
 //   describeConformance(() => createJsBackend({ precision: 'float32' }));
-import { afterAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import type { Backend } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { describeGolden } from './golden.js';
@@ -25,9 +25,11 @@ export { compareArrays, expectClose, expectEqual, type Comparison } from './comp
 export { loadGoldenCases, type GoldenCase } from './golden.js';
 
 /**
- * Defines the conformance suite (vitest `describe`/`it` blocks) for a backend factory. The
- * backend is created once while the suite is collected (its capabilities decide what is
- * skipped) and closed after the last test.
+ * Defines the conformance suite (vitest `describe`/`it` blocks) for a backend factory. A first
+ * instance is created while the suite is collected, only to read what it declares (name,
+ * precision, capabilities: they decide tolerances and skips), and closed at once; the tests
+ * run on a fresh instance created before the first test and closed after the last. So several
+ * suites in one file never hold two backends at a time (tfjs, for one, has a single engine).
  */
 export function describeConformance(createBackend: () => Promise<Backend>, options: ConformanceOptions = {}): void {
   const leakSteps = options.leakSteps ?? 1000;
@@ -35,20 +37,33 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
     throw new Error(`describeConformance: options.leakSteps: expected a positive integer, got ${String(options.leakSteps)}`);
   }
   describe(`rnnkit conformance${options.label ? `: ${options.label}` : ''}`, async () => {
-    const backend = await createBackend();
-    const reference = await createJsBackend({ precision: 'float64' });
+    const probe = await createBackend();
+    const declared = { name: probe.name, device: probe.device, precision: probe.precision, capabilities: probe.capabilities };
+    probe.close();
+    let backend: Backend | undefined;
+    let reference: Backend | undefined;
+    beforeAll(async () => {
+      backend = await createBackend();
+      reference = await createJsBackend({ precision: 'float64' });
+    });
     afterAll(() => {
-      backend.close();
-      reference.close();
+      backend?.close();
+      reference?.close();
     });
     const s: Suite = {
-      backend,
-      reference,
-      tol: toleranceFor(backend.precision),
-      caps: backend.capabilities,
+      get backend(): Backend {
+        if (!backend) throw new Error('conformance: the backend is only available inside tests');
+        return backend;
+      },
+      get reference(): Backend {
+        if (!reference) throw new Error('conformance: the reference is only available inside tests');
+        return reference;
+      },
+      tol: toleranceFor(declared.precision),
+      caps: declared.capabilities,
       leakSteps,
     };
-    describe(`${backend.name} (${backend.precision}, ${backend.device})`, () => {
+    describe(`${declared.name} (${declared.precision}, ${declared.device})`, () => {
       describeIdentity(s);
       describeGolden(s);
       describeFiniteDifferences(s);

@@ -11,6 +11,7 @@ export interface ConformanceOptions {
 }
 
 export interface Suite {
+  /** The backend under test; only available inside tests (created in beforeAll). */
   readonly backend: Backend;
   /** `createJsBackend({ precision: 'float64' })`. */
   readonly reference: Backend;
