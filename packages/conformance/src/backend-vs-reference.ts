@@ -11,15 +11,20 @@ import { ALL_CELLS, supportsCell, type Suite } from './suite.js';
 
 type Results = Record<string, Float64Array | undefined>;
 
-/** Runs `fn` on the backend and on the reference and compares every named result. */
-async function againstReference(s: Suite, what: string, tol: number, fn: (b: Backend) => Promise<Results>): Promise<void> {
+/**
+ * Runs `fn` on the backend and on the reference and compares every named result: with `tol`
+ * when it is a number, else forward results (y, hT, cT and their indexed forms) with the forward
+ * tolerance and everything else (gradients) with the gradient tolerance.
+ */
+async function againstReference(s: Suite, what: string, tol: number | 'by name', fn: (b: Backend) => Promise<Results>): Promise<void> {
   const expected = await fn(s.reference);
   const actual = await fn(s.backend);
   for (const [name, e] of Object.entries(expected)) {
     if (!e) continue;
     const a = actual[name];
     if (!a) throw new Error(`${what}: ${name}: the backend returned nothing, the reference returned ${e.length} values`);
-    expectClose(a, e, tol, `${what}: ${name}`);
+    const t = typeof tol === 'number' ? tol : /^(y|hT|cT)(\[|$)/.test(name) ? s.tol.forward : s.tol.gradient;
+    expectClose(a, e, t, `${what}: ${name}`);
   }
 }
 
@@ -59,12 +64,7 @@ export function describeBackendVsReference(s: Suite): void {
           const upstream = 'upstream' in v ? v.upstream : 'all';
           const p: DirectionProblem =
             upstream === 'states' ? { ...random, dy: undefined } : upstream === 'y' ? { ...random, dhT: undefined, dcT: undefined } : random;
-          await againstReference(s, `${describeCell(cell)} ${v.name}`, tol.gradient, async (b) => {
-            const r = await runDirection(b, p, caps.training);
-            // Forward values get the tighter tolerance.
-            expectClose(r.y, (await runDirection(s.reference, p, false)).y, tol.forward, `${describeCell(cell)} ${v.name}: y (forward tolerance)`);
-            return { ...r } as Results;
-          });
+          await againstReference(s, `${describeCell(cell)} ${v.name}`, 'by name', async (b) => ({ ...(await runDirection(b, p, caps.training)) }) as Results);
         });
       }
       const skip = !supportsCell(caps, cell) || !caps.sequenceLengths;
@@ -81,7 +81,7 @@ export function describeBackendVsReference(s: Suite): void {
           initialState: true,
           seed: 200 + ci,
         });
-        await againstReference(s, `${describeCell(cell)} stacked bidirectional`, tol.gradient, async (b) => {
+        await againstReference(s, `${describeCell(cell)} stacked bidirectional`, 'by name', async (b) => {
           const { out, grads } = await runLayer(b, p, caps.training);
           const r: Results = { y: out.y };
           out.hT.forEach((h, i) => (r[`hT[${i}]`] = h));
@@ -103,7 +103,7 @@ export function describeBackendVsReference(s: Suite): void {
       it.skipIf(!supportsCell(caps, cell) || !caps.sequenceLengths)(`${describeCell(cell)} at odd, larger sizes (B 5, T 7, I 37, H 67, lengths, reverse)`, async () => {
         for (const reverse of [false, true]) {
           const p = randomDirectionProblem({ cell, B: 5, T: 7, I: 37, H: 67, lengths: Int32Array.from([7, 3, 1, 6, 7]), reverse, initialState: true, seed: 250 });
-          await againstReference(s, `${describeCell(cell)} large${reverse ? ' reverse' : ''}`, tol.gradient, async (b) => ({ ...(await runDirection(b, p, caps.training)) }) as Results);
+          await againstReference(s, `${describeCell(cell)} large${reverse ? ' reverse' : ''}`, 'by name', async (b) => ({ ...(await runDirection(b, p, caps.training)) }) as Results);
         }
       });
     }
@@ -115,7 +115,7 @@ export function describeBackendVsReference(s: Suite): void {
       const bias = r32(rng, U);
       const x = r32(rng, N * I);
       const dy = r32(rng, N * U);
-      await againstReference(s, 'dense large', tol.gradient, async (b) => {
+      await againstReference(s, 'dense large', 'by name', async (b) => {
         const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [N, I], 'float32')];
         const f = b.denseForward(wt, bt, xt, caps.training);
         b.dispose(xt);
@@ -140,7 +140,7 @@ export function describeBackendVsReference(s: Suite): void {
       const bias = r32(rng, U);
       const x = r32(rng, N * I);
       const dy = r32(rng, N * U);
-      await againstReference(s, 'dense', tol.gradient, async (b) => {
+      await againstReference(s, 'dense', 'by name', async (b) => {
         const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [N, I], 'float32')];
         const f = b.denseForward(wt, bt, xt, caps.training);
         b.dispose(xt);
@@ -167,7 +167,7 @@ export function describeBackendVsReference(s: Suite): void {
       const bias = r32(rng, U);
       const x = r32(rng, B * T * I);
       const dy = r32(rng, B * T * U);
-      await againstReference(s, 'dense over [B, T, I]', tol.gradient, async (b) => {
+      await againstReference(s, 'dense over [B, T, I]', 'by name', async (b) => {
         const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [B, T, I], 'float32')];
         const f = b.denseForward(wt, bt, xt, caps.training);
         b.dispose(xt);
@@ -194,7 +194,7 @@ export function describeBackendVsReference(s: Suite): void {
       const ids = Int32Array.from({ length: B * T }, () => rng.int(V));
       ids[0] = ids[1] = ids[7] = 3;
       const dy = r32(rng, B * T * E);
-      await againstReference(s, 'embedding', tol.gradient, async (b) => {
+      await againstReference(s, 'embedding', 'by name', async (b) => {
         const wt = b.tensor(w, [V, E], 'float32');
         const idt = b.tensor(ids, [B, T], 'int32');
         const f = b.embeddingForward(wt, idt, caps.training);
