@@ -67,6 +67,27 @@ describe('lifecycle', () => {
     }
   });
 
+  it('inference keeps nothing; only an LSTM returns cT and dc0', async () => {
+    for (const precision of ['float32', 'float64'] as const) {
+      const be = await createJsBackend({ precision });
+      const H = 3, I = 2;
+      for (const cell of [{ kind: 'rnn', nonlinearity: 'relu' }, { kind: 'gru', resetAfter: false }, { kind: 'lstm' }] as const) {
+        const G = cell.kind === 'lstm' ? 4 : cell.kind === 'gru' ? 3 : 1;
+        const params = { wIh: be.zeros([G * H, I]), wHh: be.zeros([G * H, H]), bIh: be.zeros([G * H]), bHh: be.zeros([G * H]) };
+        const x = be.zeros([2, 4, I]);
+        const before = be.liveTensors();
+        const inf = be.recurrentForward({ cell, params, x, reverse: true, training: false });
+        expect(inf.saved).toBeUndefined();
+        expect(inf.cT === undefined).toBe(cell.kind !== 'lstm');
+        expect(be.liveTensors()).toBe(before + (cell.kind === 'lstm' ? 3 : 2));
+        const tr = be.recurrentForward({ cell, params, x, reverse: false, training: true });
+        const g = be.recurrentBackward({ saved: tr.saved! });
+        expect(g.dc0 === undefined).toBe(cell.kind !== 'lstm');
+        expect([g.dx.shape, g.dh0.shape, g.dWIh.shape, g.dWHh.shape, g.dBIh.shape, g.dBHh.shape]).toEqual([[2, 4, I], [2, H], [G * H, I], [G * H, H], [G * H], [G * H]]);
+      }
+    }
+  });
+
   it('double free and use after dispose throw', async () => {
     const be = await createJsBackend();
     const a = be.zeros([2, 3]);
