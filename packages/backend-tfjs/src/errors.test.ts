@@ -52,6 +52,7 @@ describeEngines('bad input', (backend) => {
     expect(() => b.embeddingForward(b.zeros([10, 2]), i32(b, [3, 10], [1, 2]), false)).toThrow(/ids\[1\]: expected a token id in \[0, 10\) .*got 10/);
     expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), i32(b, [0, 1, 2], [3]))).toThrow(/labels: expected shape \[N\] = \[2\], got \[3\]/);
     expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), b.zeros([2]))).toThrow(/labels: expected dtype int32/);
+    expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), i32(b, [0, 3], [2]))).toThrow(/labels\[1\]: expected a class index in \[0, 3\) .*got 3/);
     expect(() => b.meanSquaredError(b.zeros([2, 3]), b.zeros([3, 2]))).toThrow(/targets: expected the shape of predictions \[2, 3\], got \[3, 2\]/);
     expect(() => b.add(b.zeros([2]), b.zeros([3]))).toThrow(/b: expected the shape of a \[2\], got \[3\]/);
     expect(() => b.reshape(b.zeros([2, 3]), [4])).toThrow(/shape: expected 6 elements/);

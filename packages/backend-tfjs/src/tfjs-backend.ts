@@ -344,8 +344,9 @@ export class TfjsBackend implements Backend {
     checkDtype(n, 'ids', ids, 'int32');
     const tw = this.#val(where, 'weight', weight), tids = this.#val(where, 'ids', ids);
     const [V = 0, E = 0] = weight.shape;
-    // The one read outside read(): an out-of-range id makes wasm's Gather read past the table
-    // (garbage, no error), so the ids ([B, T] int32, small) are checked on the host.
+    // One of two reads outside read() (labels are the other): an out-of-range id makes wasm's
+    // Gather read past the table (garbage, no error), so the ids ([B, T] int32, small) are
+    // checked on the host.
     const idv = tids.dataSync();
     for (let k = 0; k < idv.length; k++) {
       const id = idv[k]!;
@@ -382,6 +383,14 @@ export class TfjsBackend implements Backend {
       checkDtype(n, 'weights', weights, 'float32');
     }
     const tl = this.#val(where, 'logits', logits), tlab = this.#val(where, 'labels', labels), tw = this.#optVal(where, 'weights', weights);
+    // Read on the host like embedding ids: an out-of-range label would one-hot to a zero row and
+    // silently drop that sample's loss.
+    const C = logits.shape[1] ?? 0;
+    const lv = tlab.dataSync();
+    for (let k = 0; k < lv.length; k++) {
+      const l = lv[k]!;
+      if (l < 0 || l >= C) throw new Error(`${n}: labels[${k}]: expected a class index in [0, ${C}) (C from logits ${shapeString(logits.shape)}), got ${l}`);
+    }
     const r = tidy(() => softmaxCrossEntropy(tl, tlab, tw));
     return { loss: this.#wrap(r.loss), grad: this.#wrap(r.grad) };
   }
