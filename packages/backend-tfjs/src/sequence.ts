@@ -3,12 +3,12 @@
 //
 // Why the loops avoid slicing big tensors: tfjs-backend-wasm 4.22 implements Slice, SplitV and
 // Unpack in JavaScript on a full copy of the source tensor (readSync), so `unstack` of a
-// [28, 128, 512] tensor costs ~170 ms on this machine, and splitting a [B, 4H] gate block into
-// gates ~1 ms per step, while a [128,128]×[128,128] product takes ~0.3 ms. So the cells
+// [28, 128, 512] tensor took ~170 ms on the 2-core development machine, and splitting a [B, 4H]
+// gate block into gates ~1 ms per step, while a [128,128]×[128,128] product takes ~0.3 ms. So the cells
 // (1) compute each gate with its own product on [x_t, h] (no gate split),
 // (2) cut sequences into steps by halving (log₂T copies of the source instead of T),
 // (3) keep what backward needs as per-step tensors and compute backward's per-step factors in
-//     forward, so backward never slices either, and
+//     forward, so backward slices nothing but dy (by halving), and
 // (4) join per-step tensors with Concat (cheap on every engine) for the whole-sequence products.
 
 import * as tf from '@tensorflow/tfjs-core';
