@@ -195,9 +195,9 @@ export interface Backend {
   recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult;
   recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult;
 
-  /** Dense (PyTorch Linear): x: [N, I], w: [U, I], b: [U] → y: [N, U] = x wᵀ + b */
+  /** Dense (PyTorch Linear): x: [..., I], w: [U, I], b: [U] → y: [..., U] = x wᵀ + b (leading axes flattened) */
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined };
-  /** dy: [N, U] → dx: [N, I], dw: [U, I], db: [U] */
+  /** dy: [..., U] → dx: [..., I], dw: [U, I], db: [U] */
   denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor };
 
   /** Embedding: weight: [V, E], ids: [B, T] int32 → y: [B, T, E] */

@@ -255,6 +255,15 @@ export class Sequential {
    * Returns the batch's mean loss.
    */
   async trainStep(batch: Dataset, opts: TrainOptions): Promise<number> {
+    return (await this.trainBatch(batch, opts, false)).loss;
+  }
+
+  /** trainStep, optionally also counting correct predictions (one extra read of the batch's outputs). */
+  private async trainBatch(
+    batch: Dataset,
+    opts: TrainOptions,
+    countAccuracy: boolean,
+  ): Promise<{ loss: number; accuracy?: { correct: number; total: number } | undefined }> {
     this.checkAlive();
     checkLossName(opts.loss);
     const [B, T] = checkInput(batch.x, this.input);
@@ -270,6 +279,7 @@ export class Sequential {
     const fwd = this.forwardTensors(x, { training: true, lengths: batch.lengths, keepState: false });
     b.dispose(x);
     const { loss, grad } = computeLoss(b, opts.loss, fwd.y, y, batch.lengths);
+    const accuracy = countAccuracy ? countCorrect(opts.loss, await b.read(fwd.y), fwd.y.shape, batch.y, batch.lengths) : undefined;
     b.dispose(fwd.y);
     b.dispose(y);
 
@@ -298,7 +308,7 @@ export class Sequential {
     const value = (await b.read(loss))[0]!;
     b.dispose(loss);
     if (!Number.isFinite(value)) throw new Error(`trainStep: the loss became ${value}; lower the learning rate or set clipNorm`);
-    return value;
+    return { loss: value, accuracy };
   }
 
   /** Keras-style training loop. Shuffles with the model's seed (same order on every backend). */
@@ -317,16 +327,21 @@ export class Sequential {
       const batches = batchIndices(epochOrder(n, this.seed, epoch, opts.shuffle ?? true), batchSize);
       let sum = 0;
       let count = 0;
+      let correct = 0;
+      let counted = 0;
       for (const [bi, idx] of batches.entries()) {
-        const loss = await this.trainStep(gatherBatch(data, idx), opts);
+        const r = await this.trainBatch(gatherBatch(data, idx), opts, true);
+        const loss = r.loss;
         sum += loss * idx.length;
         count += idx.length;
+        if (r.accuracy) (correct += r.accuracy.correct), (counted += r.accuracy.total);
         await opts.callbacks?.onBatchEnd?.({ epoch, batch: bi, batches: batches.length, size: idx.length, loss });
       }
       const val = opts.validationData ? await this.evaluate(opts.validationData, { loss: opts.loss, batchSize }) : undefined;
       const log: EpochLog = {
         epoch,
         loss: sum / count,
+        accuracy: counted > 0 ? correct / counted : undefined,
         valLoss: val?.loss,
         valAccuracy: val?.accuracy,
         seconds: (performance.now() - started) / 1000,
