@@ -18,7 +18,7 @@ export interface TfjsBackendOptions {
 export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promise<Backend> {
   const engine = await acquireEngine(options.engine ?? 'auto');
   try {
-    return new TfjsBackend(engine, await describeEngine(engine));
+    return new TfjsBackend(engine, await describeEngine(engine), releaseEngine);
   } catch (e) {
     releaseEngine();
     throw e;

@@ -1,3 +1,13 @@
+import { bindBackend } from '@rnnkit/core';
+import { createTfjsBackend } from './create-tfjs-backend.js';
 export { createTfjsBackend, type TfjsBackendOptions } from './create-tfjs-backend.js';
 export { TfjsBackend } from './tfjs-backend.js';
 export type { TfjsEngine, TfjsEngineOption } from './engine.js';
+
+// The model API bound to this backend. Every backend package exports the same names, so that
+// switching backend is a one-line import change.
+const api = bindBackend(createTfjsBackend);
+export const sequential = api.sequential;
+export const loadModel = api.loadModel;
+export const stream = api.stream;
+export * from '@rnnkit/core';

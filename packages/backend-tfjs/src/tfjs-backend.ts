@@ -27,7 +27,6 @@ import {
 } from '@rnnkit/core';
 import { denseBackward, denseForward, type DenseSavedTensors } from './dense.js';
 import { embeddingBackward, embeddingForward, type EmbeddingSavedTensors } from './embedding.js';
-import { releaseEngine } from './engine.js';
 import { gruBackward, gruForward, type GruSavedTensors } from './gru.js';
 import { TfjsSaved, TfjsTensor, type SavedTensors } from './handle.js';
 import { tidy } from './tidy.js';
@@ -56,12 +55,17 @@ export class TfjsBackend implements Backend {
     sequenceLengths: true,
   };
   readonly #baseline: number;
+  readonly #release: () => void;
   #closed = false;
 
-  /** Use createTfjsBackend(): it loads and starts the engine this constructor assumes is running. */
-  constructor(engine: string, device: string) {
+  /**
+   * Use createTfjsBackend(): it loads and starts the engine this constructor assumes is running,
+   * and passes `release`, which close() calls to let another engine start.
+   */
+  constructor(engine: string, device: string, release: () => void = () => {}) {
     this.name = `tfjs-${engine}`;
     this.device = device;
+    this.#release = release;
     this.#baseline = tf.memory().numTensors;
   }
 
@@ -136,7 +140,7 @@ export class TfjsBackend implements Backend {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    releaseEngine();
+    this.#release();
   }
 
   // ---- shape and element-wise helpers --------------------------------------------------
