@@ -1,3 +1,4 @@
+import { bindBackend } from '@rnnkit/core';
 import type { Backend } from '@rnnkit/core';
 import { JsBackend, type JsBackendOptions } from './backend.js';
 
@@ -15,3 +16,11 @@ export function createJsBackend(options: JsBackendOptions = {}): Promise<Backend
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
 }
+
+// The model API bound to this backend. Every backend package exports the same names, so that
+// switching backend is a one-line import change.
+const api = bindBackend(createJsBackend);
+export const sequential = api.sequential;
+export const loadModel = api.loadModel;
+export const stream = api.stream;
+export * from '@rnnkit/core';

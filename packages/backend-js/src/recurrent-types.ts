@@ -77,6 +77,13 @@ export function timeAt(s: number, len: number, reverse: boolean): number {
   return reverse ? len - 1 - s : s;
 }
 
+/** The number of steps the longest sample runs. */
+export function maxLength(lengths: Int32Array): number {
+  let m = 0;
+  for (let b = 0; b < lengths.length; b++) m = Math.max(m, lengths[b]!);
+  return m;
+}
+
 export function sigmoid(a: number): number {
   return a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a));
 }

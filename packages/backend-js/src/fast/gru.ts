@@ -4,6 +4,7 @@
 // weight gradients as whole-sequence products after the time loop.
 
 import {
+  maxLength,
   timeAt,
   type RecurrentDims,
   type RecurrentGrads,
@@ -25,12 +26,6 @@ export interface FastGruCache {
   readonly hPrev: Float32Array;
   /** rh: [B·T, H], r⊙hPrev (resetBefore only: the input of W_hn) */
   readonly rh: Float32Array;
-}
-
-function maxLength(lengths: Int32Array): number {
-  let m = 0;
-  for (let b = 0; b < lengths.length; b++) m = Math.max(m, lengths[b]!);
-  return m;
 }
 
 // x: [B, T, I]  wIh: [3H, I]  wHh: [3H, H]  bIh, bHh: [3H]  h0: [B, H]  lengths: [B]

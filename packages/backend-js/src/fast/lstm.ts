@@ -9,6 +9,7 @@
 // whole-sequence products add nothing for them.
 
 import {
+  maxLength,
   timeAt,
   type RecurrentDims,
   type RecurrentGrads,
@@ -29,12 +30,6 @@ export interface FastLstmCache {
   /** hPrev, cPrev: [B·T, H], state entering each step (0 at padded steps) */
   readonly hPrev: Float32Array;
   readonly cPrev: Float32Array;
-}
-
-function maxLength(lengths: Int32Array): number {
-  let m = 0;
-  for (let b = 0; b < lengths.length; b++) m = Math.max(m, lengths[b]!);
-  return m;
 }
 
 // x: [B, T, I]  wIh: [4H, I]  wHh: [4H, H]  bIh, bHh: [4H]  h0, c0: [B, H]  lengths: [B]

@@ -2,6 +2,7 @@
 
 import type { RnnNonlinearity } from '@rnnkit/core';
 import {
+  maxLength,
   timeAt,
   type RecurrentDims,
   type RecurrentGrads,
@@ -19,12 +20,6 @@ export interface FastRnnCache {
   readonly y: Float32Array;
   /** hPrev: [B·T, H], state entering each step */
   readonly hPrev: Float32Array;
-}
-
-function maxLength(lengths: Int32Array): number {
-  let m = 0;
-  for (let b = 0; b < lengths.length; b++) m = Math.max(m, lengths[b]!);
-  return m;
 }
 
 // x: [B, T, I]  wIh: [H, I]  wHh: [H, H]  bIh, bHh: [H]  h0: [B, H]  lengths: [B]
