@@ -28,6 +28,8 @@ export interface KernelSpec {
   /** Flat output length. */
   readonly size: number;
   readonly constants?: Record<string, number>;
+  /** gpu.js return type; 'Array(4)' makes a vec4 texture (4 floats per element). Default one float. */
+  readonly returnType?: 'Array(4)';
 }
 
 export class Engine {
@@ -71,6 +73,7 @@ export class Engine {
         tactic: 'precision',
         // Our index maths divides with a +0.5 guard; gpu.js's own fix is not needed.
         fixIntegerDivisionAccuracy: false,
+        ...(spec.returnType ? { returnType: spec.returnType } : {}),
       } as never) as unknown as KernelFn;
       this.kernels.set(key, k);
     }
@@ -79,8 +82,8 @@ export class Engine {
     if (fresh) this.checkKernel(k, spec.key);
     if (this.profile) {
       this.finish();
-      const kind = spec.key.startsWith('matmul:')
-        ? `matmul ${spec.key.slice(7).split(',').slice(0, 3).join('x')}`
+      const kind = spec.key.startsWith('matmul')
+        ? `${spec.key.slice(0, spec.key.indexOf(':'))} ${spec.key.slice(spec.key.indexOf(':') + 1).split(/[,:]/).slice(0, 3).join('x')}`
         : spec.key.slice(0, spec.key.indexOf(':') >>> 0);
       const p = this.profile.get(kind) ?? { ms: 0, calls: 0 };
       p.ms += performance.now() - t0;

@@ -1,3 +1,4 @@
+import { bindBackend } from '@rnnkit/core';
 import { detectGpujs, type GpujsMode } from './detect.js';
 import { Engine } from './engine.js';
 import { GpujsBackend } from './backend.js';
@@ -27,3 +28,11 @@ export async function createGpujsBackend(options: GpujsBackendOptions = {}): Pro
   const d = detectGpujs(mode, requireWebGL);
   return new GpujsBackend(new Engine(d.gpu, d.kernelClass, d.kind, requireWebGL), d.device);
 }
+
+// The model API bound to this backend. Every backend package exports the same names, so that
+// switching backend is a one-line import change.
+const api = bindBackend(createGpujsBackend);
+export const sequential = api.sequential;
+export const loadModel = api.loadModel;
+export const stream = api.stream;
+export * from '@rnnkit/core';

@@ -1,6 +1,6 @@
 // Strided matrix products: every dense, input-projection, gradient and weight-gradient product
 // is this one kernel with different strides (no transposes are materialised).
-import type { Engine, Storage } from './engine.js';
+import { release, type Engine, type Storage } from './engine.js';
 
 /**
  * X(p, q) = data[off + p·s0 + q·s1]: a row-major matrix (s0 = columns, s1 = 1), its transpose
@@ -18,6 +18,88 @@ export function view(data: Storage, off: number, s0: number, s1: number): MatVie
 }
 
 /**
+ * How a product runs. 'simple': one fragment per output, two texture fetches per multiply-add.
+ * 'packed': A and Bᵀ are first repacked into vec4 textures along K (4 consecutive k per texel),
+ * so the inner loop does 4 multiply-adds per 2 fetches; the repacking costs (M+N)·K fetches,
+ * small next to 2·M·N·K. Fetches dominate on every GPU and by far on a software rasteriser.
+ * 'auto' packs large products on WebGL (gpu.js CPU fallbacks keep the simple kernel).
+ */
+export type MatmulStrategy = 'auto' | 'simple' | 'packed';
+
+/** X: [P, K] (a view) → [P, ceil(K/4)] vec4 texture, zero-padded past K */
+function pack4(e: Engine, x: MatView, P: number, K: number): Storage {
+  const K4 = Math.ceil(K / 4);
+  const c = { K, K4, O: x.off, S0: x.s0, S1: x.s1 };
+  const get = (q: number): string =>
+    `if (k0 + ${q} < this.constants.K) { v${q} = x[base + (k0 + ${q}) * this.constants.S1]; }`;
+  return e.run(
+    {
+      key: `pack4:${P}:${Object.values(c).join(',')}`,
+      size: P * K4,
+      constants: c,
+      returnType: 'Array(4)',
+      source: `function (x) {
+        const i = this.thread.x;
+        const p = Math.floor((i + 0.5) / this.constants.K4);
+        const k0 = (i - p * this.constants.K4) * 4;
+        const base = this.constants.O + p * this.constants.S0;
+        let v0 = 0;
+        let v1 = 0;
+        let v2 = 0;
+        let v3 = 0;
+        ${[0, 1, 2, 3].map(get).join('\n        ')}
+        return [v0, v1, v2, v3];
+      }`,
+    },
+    [x.data],
+  );
+}
+
+/** The packed form of `matmul` (same contract). */
+function matmulPacked(e: Engine, m: number, n: number, k: number, a: MatView, b: MatView, bias?: Storage, b2?: { view: MatView; split: number }): Storage {
+  const K4 = Math.ceil(k / 4);
+  const transposed = (v: MatView): MatView => ({ data: v.data, off: v.off, s0: v.s1, s1: v.s0 });
+  const a4 = pack4(e, a, m, k);
+  const b4 = pack4(e, transposed(b), n, k);
+  const c4 = b2 ? pack4(e, transposed(b2.view), n, k) : undefined;
+  const args: Storage[] = [a4, b4];
+  if (c4) args.push(c4);
+  if (bias) args.push(bias);
+  const params = ['a4', 'b4', ...(c4 ? ['c4'] : []), ...(bias ? ['bias'] : [])].join(', ');
+  const loop = (src: string): string => `
+        for (let k = 0; k < this.constants.K4; k++) {
+          const va = a4[aBase + k];
+          const vb = ${src}[bBase + k];
+          s += va[0] * vb[0] + va[1] * vb[1] + va[2] * vb[2] + va[3] * vb[3];
+        }`;
+  const body = c4 ? `if (row < this.constants.SP) {${loop('b4')}
+        } else {${loop('c4')}
+        }` : loop('b4');
+  const out = e.run(
+    {
+      key: `matmul4:${m},${n},${k}:${bias ? 'b' : ''}:${b2 ? b2.split : ''}`,
+      size: m * n,
+      constants: { N: n, K4, SP: b2?.split ?? m },
+      source: `function (${params}) {
+        const i = this.thread.x;
+        const row = Math.floor((i + 0.5) / this.constants.N);
+        const col = i - row * this.constants.N;
+        const aBase = row * this.constants.K4;
+        const bBase = col * this.constants.K4;
+        let s = ${bias ? 'bias[col]' : '0'};
+        ${body}
+        return s;
+      }`,
+    },
+    args,
+  );
+  release(a4);
+  release(b4);
+  if (c4) release(c4);
+  return out;
+}
+
+/**
  * out: [M, N] = A [M, K] · B [K, N] (+ bias [N]).
  * With `b2`, output rows m ≥ split use B2 instead of B (GRU reset-before: the n-gate rows of
  * dW_hh multiply r⊙h instead of h).
@@ -31,7 +113,10 @@ export function matmul(
   b: MatView,
   bias?: Storage,
   b2?: { view: MatView; split: number },
+  strategy: MatmulStrategy = 'auto',
 ): Storage {
+  const packed = strategy === 'packed' || (strategy === 'auto' && e.kind === 'webgl' && k >= 32 && m * n * k >= 1 << 22);
+  if (packed) return matmulPacked(e, m, n, k, a, b, bias, b2);
   const c = {
     M: m, N: n, K: k,
     OA: a.off, AM: a.s0, AK: a.s1,

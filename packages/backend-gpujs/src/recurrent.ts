@@ -16,7 +16,7 @@
 // Backward, per step in reverse processing order:
 //   (GRU reset-before) drh: [B, H] = W_hnᵀ dn_pre          d(r⊙h_prev)
 //   D_t: [B, DW] = dgates(F, D_{t+1}, ...)   ONE fused kernel: all gate gradients and dc
-//   dhRec: [B, H] = W_hhᵀ dA + direct terms              the recurrent matmul
+//   dhRec: [B, H] = W_hhᵀ dA (matmul) + direct terms (small fused kernel)
 //   D: [B, T, DW] holds dIh [G·H] (grad of the ih pre-activation), dHh [G·H] (grad of the hh
 //   pre-activation; only for GRU, where the n block differs; otherwise dIh is reused) and
 //   dcPrev [H] (LSTM). D is assembled like F; weight gradients are whole-sequence matmuls over it.
@@ -444,25 +444,25 @@ function dgatesSource(cell: CellSpec): string {
   }`;
 }
 
-/** dhRec': [B, H] = W_hhᵀ dA_t (+ GRU direct terms) from D_t: [B, DW]; passes through at padded steps */
+/**
+ * dhRec': [B, H] = mm + direct terms, where mm = W_hhᵀ dA_t (a matmul, see recurrentBackward);
+ * GRU adds dh ⊙ z (h' depends on h through z ⊙ h), reset-before also d(r⊙h) ⊙ r; passes
+ * dhRec through at padded steps.
+ */
 function dhRecSource(cell: CellSpec): string {
   const gru = cell.kind === 'gru';
   const rb = resetBefore(cell);
   const direct = gru
-    ? `s += (dy[row * this.constants.H + k] + dhRec[b * this.constants.H + k]) * F[row * this.constants.SW + this.constants.H2 + k];`
+    ? `s += (dy[row * this.constants.H + k] + dhRec[i]) * F[row * this.constants.SW + this.constants.H2 + k];`
     : '';
-  const viaR = rb ? `s += drh[b * this.constants.H + k] * F[row * this.constants.SW + this.constants.H + k];` : '';
-  return `function (Dt, F, dy, dhRec, drh, w, lens, t) {
+  const viaR = rb ? `s += drh[i] * F[row * this.constants.SW + this.constants.H + k];` : '';
+  return `function (mm, F, dy, dhRec, drh, lens, t) {
     const i = this.thread.x;
     const b = Math.floor((i + 0.5) / this.constants.H);
     const k = i - b * this.constants.H;
     if (t >= lens[b]) { return dhRec[i]; }
     const row = b * this.constants.T + t;
-    const db = b * this.constants.DW + this.constants.DHH;
-    let s = 0;
-    for (let g = 0; g < this.constants.GR; g++) {
-      s += w[g * this.constants.H + k] * Dt[db + g];
-    }
+    let s = mm[i];
     ${direct}
     ${viaR}
     return s;
@@ -505,10 +505,13 @@ export function recurrentBackward(e: Engine, s: RecurrentSaved, dy: Storage, dhT
       { key: `rnn-dgates:${key}`, size: d.B * DW, constants: k, source: dgatesSource(cell) },
       [after, s.F, Pv, dy, dhRec, dcT, drh, lens, t],
     );
+    // W_hhᵀ dA_t over the gate rows that depend on h directly (reset-before: r and z only)
+    const mm = matmul(e, d.B, d.H, k.GR as number, view(Dt, DHH, DW, 1), view(s.wHh, 0, d.H, 1));
     const nextDh = e.run(
       { key: `rnn-dh:${key}`, size: d.B * d.H, constants: k, source: dhRecSource(cell) },
-      [Dt, s.F, dy, dhRec, drh, s.wHh, lens, t],
+      [mm, s.F, dy, dhRec, drh, lens, t],
     );
+    release(mm);
     release(dhRec);
     if (drh !== dhRec) release(drh);
     dsteps[t] = Dt;
