@@ -32,7 +32,11 @@ function taskSection(task: TaskResult): string {
   const infer = barChart('Inference samples/s', bars(task, (r) => r.inferSamplesPerSec, (r) => `${fmtRate(r.inferSamplesPerSec)} ${ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec)}`), { unit: 'samples/s' });
   const acc = barChart(
     'Test accuracy after the last epoch',
-    bars(task, (r) => r.epochs.at(-1)?.testAccuracy, (r) => (r.epochs.length ? fmtPercent(r.epochs.at(-1)!.testAccuracy) : '–')),
+    bars(task, (r) => r.epochs.at(-1)?.testAccuracy, (r) => {
+      const last = r.epochs.at(-1);
+      if (!last) return '–';
+      return `${fmtPercent(last.testAccuracy)}${last.testSamples < task.config.testSamples ? ` (${last.testSamples} samples)` : ''}`;
+    }),
     { unit: '', max: 1 },
   );
   const c = task.config;

@@ -37,11 +37,14 @@ function tickText(v: number): string {
   return Math.abs(v) >= 1000 ? `${(v / 1000).toPrecision(3)}k` : String(Number(v.toPrecision(3)));
 }
 
-/** Overlaid line chart: one polyline per series, x = index (scaled to the longest series). */
+/**
+ * Overlaid line chart: one polyline per series, x = index (scaled to the longest series), legend on
+ * the right. Earlier series are drawn wider, so curves that coincide (backends that agree) stay visible.
+ */
 export function lineChart(title: string, series: readonly Series[], opts: { xLabel: string; yLabel: string; width?: number; height?: number }): string {
-  const W = opts.width ?? 640;
-  const H = opts.height ?? 320;
-  const m = { l: 56, r: 16, t: 32, b: 44 };
+  const W = opts.width ?? 820;
+  const H = opts.height ?? 340;
+  const m = { l: 56, r: 200, t: 32, b: 44 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = series.flatMap((s) => s.values.filter(Number.isFinite));
@@ -51,8 +54,12 @@ export function lineChart(title: string, series: readonly Series[], opts: { xLab
     parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no data</text></svg>`);
     return parts.join('');
   }
-  const yMin = Math.min(0, ...all);
-  const yMax = Math.max(...all) || 1;
+  // The data's range with a little room, not from 0: loss curves would be flat lines otherwise.
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+  const yMin = lo - pad;
+  const yMax = hi + pad;
   const xMax = Math.max(...series.map((s) => s.values.length - 1), 1);
   const x = (i: number) => m.l + (i / xMax) * pw;
   const y = (v: number) => m.t + ph - ((v - yMin) / (yMax - yMin || 1)) * ph;
@@ -66,10 +73,15 @@ export function lineChart(title: string, series: readonly Series[], opts: { xLab
   parts.push(`<text x="14" y="${m.t + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${m.t + ph / 2})" class="label">${escapeHtml(opts.yLabel)}</text>`);
   series.forEach((s, k) => {
     const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${num(x(i))},${num(y(v))}` : '')).filter((p) => p !== '');
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" stroke-opacity="0.85" points="${pts.join(' ')}"><title>${escapeHtml(s.label)}</title></polyline>`);
-    // Legend, top right.
-    const ly = m.t + 6 + k * 16;
-    parts.push(`<rect x="${m.l + pw - 170}" y="${ly - 8}" width="12" height="3" fill="${s.color}"/><text x="${m.l + pw - 152}" y="${ly - 3}" class="legend">${escapeHtml(s.label)}</text>`);
+    const width = 1.5 + 2.5 * (series.length - 1 - k);
+    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="${width}" stroke-linejoin="round" points="${pts.join(' ')}"><title>${escapeHtml(s.label)}</title></polyline>`);
+    // A single point draws no line: mark it.
+    if (pts.length === 1) {
+      const [px, py] = pts[0]!.split(',');
+      parts.push(`<circle cx="${px}" cy="${py}" r="${width / 2 + 2}" fill="${s.color}"><title>${escapeHtml(s.label)}</title></circle>`);
+    }
+    const ly = m.t + 10 + k * 18;
+    parts.push(`<rect x="${m.l + pw + 14}" y="${ly - 6}" width="16" height="${Math.min(width, 6)}" fill="${s.color}"/><text x="${m.l + pw + 36}" y="${ly}" class="legend">${escapeHtml(s.label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
