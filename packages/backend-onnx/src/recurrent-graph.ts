@@ -196,10 +196,13 @@ export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: b
     // c_t = f c_{t−1} + i g at valid steps, carried through at padded ones.
     const Fm = carry(f);
     const IGm = valid(mul(i, gg));
-    const [, Cprev, C] = scanWith(g, ['c0'], [Fm, IGm], false, (b, [c], [fm, igm]) => {
+    const [, C] = scanWith(g, ['c0'], [Fm, IGm], false, (b, [c], [fm, igm]) => {
       const cNext = b.op('Add', [b.op('Mul', [c as string, fm as string]), igm as string]);
-      return { states: [cNext], outputs: [c as string, cNext] };
-    }) as [string, string, string];
+      return { states: [cNext], outputs: [cNext] };
+    }) as [string, string];
+    // c_{t−1} for every step, built once outside the Scan rather than copied out of it step by step.
+    const c0u = g.op('Unsqueeze', ['c0', axis0]);
+    const Cprev = T === 1 ? c0u : g.op('Concat', [c0u, g.op('Slice', [C, g.int64s([0]), g.int64s([T - 1]), axis0])], { axis: 0 });
     const tc = g.op('Tanh', [C]);
     // Everything the step needs that does not depend on the recurrence, masked, precomputed in batch.
     const Do = valid(mul(o, tanhDeriv(tc))); // dc += dh · o · tanh'(c)

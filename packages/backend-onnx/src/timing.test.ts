@@ -9,11 +9,11 @@ import { createOnnxBackend } from './index.js';
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
-it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing, B=128 T=28 I=28 H=128', async () => {
-  const [B, T, I, H] = [128, 28, 28, 128];
+it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing (RNNKIT_ONNX_TIMING_SHAPE=B,T,I,H; default 128,28,28,128)', async () => {
+  const [B, T, I, H] = (process.env.RNNKIT_ONNX_TIMING_SHAPE ?? "128,28,28,128").split(",").map(Number) as [number, number, number, number];
   const rounds = Number(process.env.RNNKIT_ONNX_TIMING_ROUNDS ?? 25);
   const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 0.2 - 0.1);
-  const cells: CellSpec[] = [{ kind: 'lstm' }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }];
+  const cells: CellSpec[] = [{ kind: 'lstm' }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }].filter((c) => !process.env.RNNKIT_ONNX_TIMING_CELL || c.kind === process.env.RNNKIT_ONNX_TIMING_CELL) as CellSpec[];
   const backends = [
     await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 1 }),
     await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 2 }),
