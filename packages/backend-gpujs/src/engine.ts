@@ -46,11 +46,23 @@ export class Engine {
    */
   profile: Map<string, { ms: number; calls: number }> | undefined;
 
+  /** Samplers one kernel may read (WebGL 1 guarantees 8; llvmpipe offers 32). */
+  readonly textureUnits: number;
+
   constructor(gpu: GPU, kernelClass: string, kind: EngineKind, requireWebGL: boolean) {
     this.gpu = gpu;
     this.kernelClass = kernelClass;
     this.kind = kind;
     this.requireWebGL = requireWebGL;
+    const gl = (gpu as unknown as { context?: { getParameter?(p: number): unknown; MAX_TEXTURE_IMAGE_UNITS?: number } | null }).context;
+    let units = 8;
+    try {
+      const u = gl?.getParameter?.(gl.MAX_TEXTURE_IMAGE_UNITS ?? 0x8872);
+      if (typeof u === 'number' && u >= 8) units = u;
+    } catch {
+      // keep the WebGL 1 minimum
+    }
+    this.textureUnits = units;
   }
 
   /** Run a cached kernel (built on first use). Outputs are always fresh storage the caller owns. */

@@ -6,8 +6,8 @@
 //     prev: [B, 2H]   (h, c) before step t           tiny gather: previous row of F, or h0/c0
 //     hh:   [B, G·H]  W_hh·h_prev + b_hh              the recurrent matmul
 //     S_t: [B, S·H] = state(prev, xproj, hh)          ONE fused kernel: all gates + state update
-//   then F: [B, T, S·H] = the S_t assembled, 7 steps per kernel call (WebGL1 guarantees only 8
-//   texture units), which backward and the outputs read. S column blocks per cell (RNN: h; LSTM:
+//   then F: [B, T, S·H] = the S_t assembled, up to (texture units − 1) steps per kernel call,
+//   which backward and the outputs read. S column blocks per cell (RNN: h; LSTM:
 //   h c i f g o; GRU reset-after: h r z n hn; GRU reset-before: h r z n).
 //   GRU reset-before needs r before W_hn(r⊙h): one more small matmul kernel (hn) per step.
 //   (A first version wrote F whole at every step; on llvmpipe that O(T²) copy cost 3× the
@@ -176,17 +176,17 @@ function stateSource(cell: CellSpec): string {
   }`;
 }
 
-const ASSEMBLE_SLOTS = 7;
-
 /**
- * seq: [B, T, W] from per-step textures steps[t]: [B, W], 7 steps per kernel call, each call
- * copying the rows it does not write from the previous call's output.
+ * seq: [B, T, W] from per-step textures steps[t]: [B, W], as many steps per kernel call as the
+ * GL offers texture units (one unit holds the previous call's output, whose other rows are
+ * copied): on llvmpipe (32 units) T ≤ 31 takes one call, WebGL 1's minimum of 8 takes ⌈T/7⌉.
  */
 function assemble(e: Engine, steps: readonly Storage[], d: RecurrentDims, W: number): Storage {
+  const ASSEMBLE_SLOTS = Math.max(1, Math.min(e.textureUnits - 1, 31, d.T));
   const slots = Array.from({ length: ASSEMBLE_SLOTS }, (_, k) => `s${k}`);
   const pick = slots.map((name, k) => `if (k < ${k + 0.5}) { return ${name}[src]; }`).join('\n        ');
   const spec = {
-    key: `rnn-assemble:${d.B}:${d.T}:${W}`,
+    key: `rnn-assemble:${d.B}:${d.T}:${W}:${ASSEMBLE_SLOTS}`,
     size: d.B * d.T * W,
     constants: { T: d.T, W },
     source: `function (prev, ${slots.join(', ')}, t0, count) {
