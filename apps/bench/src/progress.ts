@@ -34,7 +34,11 @@ export class ConsoleProgress implements ProgressSink {
     this.bar = new cliProgress.SingleBar(
       {
         stream: this.out,
-        format: `  ${prefix.padEnd(16)} ${label.padEnd(20)} [{bar}] {value}/{total} ${unit} | {speed} ${unit}/s{lossText} | ETA {eta_formatted}`,
+        // Steps (load, validate) have no meaningful rate: show the elapsed time instead.
+        format:
+          unit === 'steps'
+            ? `  ${prefix.padEnd(16)} ${label.padEnd(20)} [{bar}] {value}/{total} | {duration_formatted}`
+            : `  ${prefix.padEnd(16)} ${label.padEnd(20)} [{bar}] {value}/{total} ${unit} | {speed} ${unit}/s{lossText} | ETA {eta_formatted}`,
         barsize: 24,
         hideCursor: true,
         etaBuffer: 20,
@@ -47,7 +51,8 @@ export class ConsoleProgress implements ProgressSink {
 
   tick(done: number, loss?: number): void {
     const c = this.current;
-    if (!c) return;
+    // Nothing done yet: the bar already shows 0, and a rate or ETA from 0 is meaningless.
+    if (!c || done === 0) return;
     c.done = done;
     if (loss !== undefined) c.loss = loss;
     const seconds = (performance.now() - c.started) / 1000;

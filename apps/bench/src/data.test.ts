@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { seededSubset } from './data.js';
+
+// 100 samples sorted by label, as IMDB's splits are (50 negative, then 50 positive).
+const sorted = {
+  x: { data: Int32Array.from({ length: 100 * 3 }, (_, i) => Math.floor(i / 3)), shape: [100, 3] },
+  y: { data: Float32Array.from({ length: 100 }, (_, i) => (i < 50 ? 0 : 1)), shape: [100] },
+};
+
+describe('seededSubset', () => {
+  it('takes a seeded random subset in the original order, so a label-sorted split gives both classes', () => {
+    const a = seededSubset(sorted, 20, 42, 1);
+    expect(a.x.shape).toEqual([20, 3]);
+    const ids = Array.from({ length: 20 }, (_, i) => a.x.data[3 * i]!);
+    expect(ids).toEqual([...ids].sort((p, q) => p - q));
+    expect(new Set(ids).size).toBe(20);
+    // Rows stay intact and labels follow their rows.
+    ids.forEach((id, i) => {
+      expect(Array.from(a.x.data.subarray(3 * i, 3 * i + 3))).toEqual([id, id, id]);
+      expect(a.y.data[i]).toBe(id < 50 ? 0 : 1);
+    });
+    const positives = Array.from(a.y.data).filter((v) => v === 1).length;
+    expect(positives).toBeGreaterThan(3);
+    expect(positives).toBeLessThan(17);
+  });
+
+  it('is the same for the same seed (every backend process sees the same samples) and differs across seeds and streams', () => {
+    const ids = (ds: ReturnType<typeof seededSubset>) => Array.from(ds.x.data.filter((_, i) => i % 3 === 0));
+    expect(ids(seededSubset(sorted, 20, 42, 1))).toEqual(ids(seededSubset(sorted, 20, 42, 1)));
+    expect(ids(seededSubset(sorted, 20, 43, 1))).not.toEqual(ids(seededSubset(sorted, 20, 42, 1)));
+    expect(ids(seededSubset(sorted, 20, 42, 2))).not.toEqual(ids(seededSubset(sorted, 20, 42, 1)));
+  });
+
+  it('returns the whole set untouched when n covers it, and rejects a bad n', () => {
+    expect(seededSubset(sorted, 100, 1, 1)).toBe(sorted);
+    expect(seededSubset(sorted, 500, 1, 1)).toBe(sorted);
+    expect(() => seededSubset(sorted, 0, 1, 1)).toThrow('samples: expected a positive integer, got 0');
+  });
+});
