@@ -66,3 +66,19 @@ describe('relativeMaxError', () => {
     expect(relativeMaxError([0, 0], [0, 0])).toBe(0);
   });
 });
+
+describe('validateBackend on a float64 backend', () => {
+  it('passes backend-js float64 against itself within the float64 tolerance', async () => {
+    const a = await createJsBackend({ precision: 'float64' });
+    const b = await createJsBackend({ precision: 'float64' });
+    try {
+      const v = await validateBackend(a, b, specs, 5, 'softmaxCrossEntropy', batch());
+      expect(v.tolerance).toBe(1e-6);
+      expect(v.passed).toBe(true);
+      expect(v.lossError).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

@@ -6,9 +6,12 @@
 import { Sequential, sgd, type Backend, type Dataset, type LayerSpec, type LossName } from '@rnnkit/core';
 import type { ValidationResult } from './results.js';
 
-/** Relative tolerance by declared precision (float32 accumulates over B·T terms). */
+/**
+ * Relative tolerance by declared precision (float32 accumulates over B·T terms). float64 gets 1e-6,
+ * not less: the model API reads weights back as float32, which bounds what this check can resolve.
+ */
 export function toleranceFor(precision: string): number {
-  return precision === 'float64' ? 1e-9 : 1e-3;
+  return precision === 'float64' ? 1e-6 : 1e-3;
 }
 
 export async function validateBackend(
