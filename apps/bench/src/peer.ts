@@ -73,16 +73,19 @@ function registerUnsortedSegmentSum(tf: Tf): void {
   });
 }
 
+// rnnkit's weights replace the initial ones; skip tfjs' slow orthogonal initialiser.
+const NO_INIT = { kernelInitializer: 'zeros', recurrentInitializer: 'zeros' } as const;
+
 /** The same architecture in tf.layers. */
 function buildPeerModel(tfl: Tf, config: TaskConfig): Tf {
   const m = config.model;
   const model = tfl.sequential();
   if (m.kind === 'mnist') {
-    model.add(tfl.layers.lstm({ units: m.hiddenSize, inputShape: [m.steps, m.inputSize], recurrentActivation: 'sigmoid' }));
+    model.add(tfl.layers.lstm({ units: m.hiddenSize, inputShape: [m.steps, m.inputSize], recurrentActivation: 'sigmoid', ...NO_INIT }));
     model.add(tfl.layers.dense({ units: m.classes }));
   } else {
     model.add(tfl.layers.embedding({ inputDim: m.numWords, outputDim: m.embeddingSize, inputLength: m.maxLen }));
-    model.add(tfl.layers.lstm({ units: m.hiddenSize, recurrentActivation: 'sigmoid' }));
+    model.add(tfl.layers.lstm({ units: m.hiddenSize, recurrentActivation: 'sigmoid', ...NO_INIT }));
     model.add(tfl.layers.dense({ units: 1 }));
   }
   return model;
