@@ -1,4 +1,4 @@
-// A sequence longer than one assembly pass (T = 40 > 31 steps per call) and a wider batch, with
+// A sequence longer than one assembly pass (T = 40: a two-level tree of 7-way joins with short tails) and a wider batch, with
 // lengths and both directions, against backend-js's float64 reference.
 import { createJsBackend } from '@rnnkit/backend-js';
 import type { Backend, CellSpec, Tensor } from '@rnnkit/core';

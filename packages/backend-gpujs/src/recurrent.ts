@@ -6,8 +6,8 @@
 //     prev: [B, 2H]   (h, c) before step t           tiny gather: previous row of F, or h0/c0
 //     hh:   [B, G·H]  W_hh·h_prev + b_hh              the recurrent matmul
 //     S_t: [B, S·H] = state(prev, xproj, hh)          ONE fused kernel: all gates + state update
-//   then F: [B, T, S·H] = the S_t assembled, up to (texture units − 1) steps per kernel call,
-//   which backward and the outputs read. S column blocks per cell (RNN: h; LSTM:
+//   then F: [B, T, S·H] = the S_t assembled (a tree of 7-way joins), which backward and the
+//   outputs read. S column blocks per cell (RNN: h; LSTM:
 //   h c i f g o; GRU reset-after: h r z n hn; GRU reset-before: h r z n).
 //   GRU reset-before needs r before W_hn(r⊙h): one more small matmul kernel (hn) per step.
 //   (A first version wrote F whole at every step; on llvmpipe that O(T²) copy cost 3× the
@@ -176,39 +176,65 @@ function stateSource(cell: CellSpec): string {
   }`;
 }
 
+const ASSEMBLE_SLOTS = 7;
+
 /**
- * seq: [B, T, W] from per-step textures steps[t]: [B, W], as many steps per kernel call as the
- * GL offers texture units (one unit holds the previous call's output, whose other rows are
- * copied): on llvmpipe (32 units) T ≤ 31 takes one call, WebGL 1's minimum of 8 takes ⌈T/7⌉.
+ * seq: [B, T, W] from per-step textures steps[t]: [B, W] as a tree: each kernel call joins up to
+ * 7 textures of g steps ([B, g, W]; the last may hold fewer) into one of 7g steps, so every
+ * element is written ⌈log7 T⌉ times (twice for T ≤ 49) and no call copies data it does not move.
+ * 7 inputs because WebGL 1 guarantees 8 texture units.
  */
 function assemble(e: Engine, steps: readonly Storage[], d: RecurrentDims, W: number): Storage {
-  const ASSEMBLE_SLOTS = Math.max(1, Math.min(e.textureUnits - 1, 31, d.T));
-  const slots = Array.from({ length: ASSEMBLE_SLOTS }, (_, k) => `s${k}`);
-  const pick = slots.map((name, k) => `if (k < ${k + 0.5}) { return ${name}[src]; }`).join('\n        ');
-  const spec = {
-    key: `rnn-assemble:${d.B}:${d.T}:${W}:${ASSEMBLE_SLOTS}`,
-    size: d.B * d.T * W,
-    constants: { T: d.T, W },
-    source: `function (prev, ${slots.join(', ')}, t0, count) {
+  let groups: Storage[] = [...steps];
+  let g = 1; // steps per texture in `groups` (the last one may hold fewer)
+  let last = 1;
+  while (groups.length > 1) {
+    const next: Storage[] = [];
+    let nextLast = 0;
+    for (let first = 0; first < groups.length; first += ASSEMBLE_SLOTS) {
+      const n = Math.min(ASSEMBLE_SLOTS, groups.length - first);
+      const isTail = first + n === groups.length;
+      const gl = isTail ? last : g;
+      const out = (n - 1) * g + gl;
+      next.push(joinSteps(e, groups.slice(first, first + n), d.B, W, g, gl, out));
+      if (isTail) nextLast = out;
+      if (g > 1) for (const t of groups.slice(first, first + n)) release(t);
+    }
+    groups = next;
+    g *= ASSEMBLE_SLOTS;
+    last = nextLast;
+  }
+  // a single step (T = 1) is still owned by the caller's step list: hand out a copy of the handle
+  return g === 1 ? share(groups[0] as Storage) : (groups[0] as Storage);
+}
+
+/** out: [B, S, W] from parts[p]: [B, g, W] (the last [B, gl, W]); S = (n−1)·g + gl */
+function joinSteps(e: Engine, parts: readonly Storage[], B: number, W: number, g: number, gl: number, S: number): Storage {
+  const n = parts.length;
+  const slots = Array.from({ length: ASSEMBLE_SLOTS }, (_, k) => `p${k}`);
+  const pick = slots
+    .slice(0, n)
+    .map((name, k) => (k < n - 1 ? `if (slot < ${k + 0.5}) { return ${name}[(b * this.constants.G + within) * this.constants.W + col]; }` : `return ${name}[(b * this.constants.GL + within) * this.constants.W + col];`))
+    .join('\n        ');
+  const args = slots.map((_, k) => parts[Math.min(k, n - 1)] as Storage);
+  return e.run(
+    {
+      key: `rnn-assemble:${B}:${W}:${g}:${gl}:${n}`,
+      size: B * S * W,
+      constants: { W, G: g, GL: gl, S },
+      source: `function (${slots.join(', ')}) {
         const i = this.thread.x;
         const row = Math.floor((i + 0.5) / this.constants.W);
-        const b = Math.floor((row + 0.5) / this.constants.T);
-        const k = row - b * this.constants.T - t0;
-        if (k < -0.5 || k > count - 0.5) { return prev[i]; }
-        const src = b * this.constants.W + i - row * this.constants.W;
+        const col = i - row * this.constants.W;
+        const b = Math.floor((row + 0.5) / this.constants.S);
+        const tt = row - b * this.constants.S;
+        const slot = Math.floor((tt + 0.5) / this.constants.G);
+        const within = tt - slot * this.constants.G;
         ${pick}
-        return 0;
       }`,
-  };
-  let seq = fill(e, d.B * d.T * W, 0);
-  for (let t0 = 0; t0 < d.T; t0 += ASSEMBLE_SLOTS) {
-    const count = Math.min(ASSEMBLE_SLOTS, d.T - t0);
-    const args = slots.map((_, k) => steps[t0 + Math.min(k, count - 1)] as Storage);
-    const next = e.run(spec, [seq, ...args, t0, count]);
-    release(seq);
-    seq = next;
-  }
-  return seq;
+    },
+    args,
+  );
 }
 
 /** out: [B, H] = src[(b·T + idx[b])·W + off + j] */
