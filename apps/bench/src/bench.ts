@@ -3,7 +3,7 @@
 import { datasetSize } from '@rnnkit/core';
 import type { BenchOptions } from './args.js';
 import { BACKEND_IDS, backendEntry } from './backends.js';
-import { describeModel, parameterCount, taskConfig } from './config.js';
+import { describeModel, parameterCount, taskConfig, type TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
 import { machineInfo, packageVersions } from './machine.js';
 import { PEER_ID } from './peer.js';
@@ -14,6 +14,23 @@ import { hasXvfbRun, runWorker } from './spawn-worker.js';
 export interface BenchHooks {
   /** Called with each worker's captured output (for log files). */
   onLog?(task: string, backend: string, log: string): void;
+}
+
+/**
+ * Loads the task's data once in this process, so that IMDB's tokenisation (first run only) has a
+ * progress bar and the workers find the disk cache; only the sizes are kept (the workers load their own copy).
+ */
+async function prepareData(config: TaskConfig, task: string, progress: ProgressSink): Promise<{ train: number; test: number }> {
+  let lastStage = '';
+  const data = await loadTaskData(config, (stage, done, total) => {
+    if (stage !== lastStage) {
+      lastStage = stage;
+      progress.phase(task, `prepare data: ${stage}`, total, stage === 'tokenize' ? 'reviews' : 'steps');
+    }
+    progress.tick(done);
+  });
+  progress.end();
+  return { train: datasetSize(data.train), test: datasetSize(data.test) };
 }
 
 export async function runBench(options: BenchOptions, progress: ProgressSink, hooks: BenchHooks = {}): Promise<BenchResults> {
@@ -27,17 +44,9 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
     const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed, budgetSeconds: options.budget });
     progress.note(`${task}: ${describeModel(config.model)}; Adam lr ${config.optimizer.lr}, batch ${config.batchSize}, ${config.epochs} epoch(s), ${config.trainSamples} train / ${config.testSamples} test samples (${config.profile} profile)${config.budgetSeconds !== undefined ? `; time budget ${config.budgetSeconds} s per backend` : ''}`);
     const d0 = performance.now();
-    let lastStage = '';
-    const data = await loadTaskData(config, (stage, done, total) => {
-      if (stage !== lastStage) {
-        lastStage = stage;
-        progress.phase(task, `prepare data: ${stage}`, total, stage === 'tokenize' ? 'reviews' : 'steps');
-      }
-      progress.tick(done);
-    });
-    progress.end();
+    const sizes = await prepareData(config, task, progress);
     const dataSeconds = (performance.now() - d0) / 1000;
-    progress.note(`data ready in ${dataSeconds.toFixed(1)} s: ${datasetSize(data.train)} train, ${datasetSize(data.test)} test samples`);
+    progress.note(`data ready in ${dataSeconds.toFixed(1)} s: ${sizes.train} train, ${sizes.test} test samples`);
 
     const runs: BackendRun[] = [];
     const order = [...ids, ...(options.peers ? [PEER_ID] : [])];
@@ -48,14 +57,11 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
       const { run, log } = await runWorker(id, config, progress, `${task}/${isPeer ? 'peer' : id}`, { xvfb, hardLimitSeconds: config.budgetSeconds === undefined ? undefined : 2 * config.budgetSeconds });
       hooks.onLog?.(task, id, log);
       const launched = xvfb ? { ...run, launcher: 'xvfb-run -a' } : run;
-      // A backend that is not installed is only worth a row when the user asked for it.
-      if (run.status === 'unavailable' && !explicit && !isPeer) {
-        progress.note(`not available: ${run.reason}`);
-        runs.push(launched);
-        continue;
-      }
-      runs.push(explicit && run.status === 'unavailable' ? { ...launched, status: 'failed' } : launched);
-      if (run.status !== 'ok') progress.note(`${run.status}: ${run.reason}`);
+      // Not installed or not working here: by default that is a fact about the machine (row
+      // "unavailable"); when the user named the backend, it is a failure.
+      const final = explicit && run.status === 'unavailable' ? { ...launched, status: 'failed' as const } : launched;
+      runs.push(final);
+      if (final.status !== 'ok') progress.note(`${final.status}: ${final.reason}`);
     }
     tasks.push({ task, config, modelDescription: describeModel(config.model), parameters: parameterCount(config.model), dataSeconds, runs });
   }
