@@ -62,6 +62,7 @@ function taskSection(task: TaskResult): string {
 <h2>${escapeHtml(task.task.toUpperCase())}</h2>
 <p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
 <div class="row">${loss}</div>
+<p class="meta">Backends that compute the same numbers draw the same curve: earlier rows are drawn wider underneath, so coinciding curves show as nested lines.</p>
 <div class="row">${train}${infer}${acc}</div>
 <table><thead><tr>${['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', 'test accuracy per epoch', 'validation rel. error', 'peak RSS', 'wall time'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>
 <tbody>
