@@ -115,7 +115,7 @@ export function matmul(
   b2?: { view: MatView; split: number },
   strategy: MatmulStrategy = 'auto',
 ): Storage {
-  const packed = strategy === 'packed' || (strategy === 'auto' && e.kind === 'webgl' && k >= 32 && m * n * k >= 1 << 22);
+  const packed = strategy === 'packed' || (strategy === 'auto' && e.kind === 'webgl' && k >= 8 && m * n * k >= 1 << 22);
   if (packed) return matmulPacked(e, m, n, k, a, b, bias, b2);
   const c = {
     M: m, N: n, K: k,
