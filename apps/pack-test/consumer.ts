@@ -6,6 +6,7 @@ import { createTfjsBackend, type TfjsBackendOptions } from '@rnnkit/backend-tfjs
 import { createOnnxBackend, exportOnnx, type OnnxBackendOptions } from '@rnnkit/backend-onnx';
 import { createGpujsBackend, type GpujsBackendOptions } from '@rnnkit/backend-gpujs';
 import { loadMnistSplit, loadImdb, type MnistOptions } from '@rnnkit/datasets';
+import { describeConformance, toleranceFor, type ConformanceOptions, type Tolerance } from '@rnnkit/conformance';
 import type { Backend, BackendFactory, Dataset, LayerSpec } from '@rnnkit/core';
 
 const specs: LayerSpec[] = [layers.gru({ inputSize: 28, hiddenSize: 16, bidirectional: true }), layers.dense({ units: 10 })];
@@ -18,6 +19,12 @@ const mnist: MnistOptions = { verify: false };
 void factories;
 void exportOnnx;
 void loadImdb;
+
+export function certify(): Tolerance {
+  const options: ConformanceOptions = { leakSteps: 10, label: 'float64 reference' };
+  describeConformance(() => createJsBackend(jsOptions), options);
+  return toleranceFor('float32');
+}
 
 export async function train(): Promise<number> {
   const data: Dataset = await loadMnistSplit('test', mnist);
