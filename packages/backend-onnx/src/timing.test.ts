@@ -1,6 +1,6 @@
 // Timing of the benchmark-sized layer (B=128, T=28, I=28, H=128), per cell, with 1 and 2 intra-op threads:
 // inference forward (native op) and a training forward + backward. Medians, so that a shared machine's load
-// spikes matter less. Run with RNNKIT_ONNX_TIMING=1; skipped otherwise so the suite stays fast.
+// spikes matter less; process CPU time too (all threads), which load from other processes disturbs less. Run with RNNKIT_ONNX_TIMING=1; skipped otherwise so the suite stays fast.
 
 import { expect, it } from 'vitest';
 import type { CellSpec } from '@rnnkit/core';
@@ -32,18 +32,22 @@ it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing (RNNKIT_ONNX_TIMING_SHA
       },
       inference: [] as number[],
       training: [] as number[],
+      trainingCpu: [] as number[],
     }));
     for (let round = 0; round < rounds + 3; round++) {
       for (const s of setups) {
         const t0 = performance.now();
         const f = s.bk.recurrentForward({ cell, params: s.params, x: s.x, reverse: false, training: false });
         const t1 = performance.now();
+        const cpu0 = process.cpuUsage();
         const ft = s.bk.recurrentForward({ cell, params: s.params, x: s.x, reverse: false, training: true });
         const g = s.bk.recurrentBackward({ saved: ft.saved!, dhT: s.dhT });
         const t2 = performance.now();
+        const cpu = process.cpuUsage(cpu0);
         if (round >= 3) {
           s.inference.push(t1 - t0);
           s.training.push(t2 - t1);
+          s.trainingCpu.push((cpu.user + cpu.system) / 1000);
         }
         s.bk.disposeSaved(ft.saved!);
         for (const t of [f.y, f.hT, f.cT, ft.y, ft.hT, ft.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) s.bk.dispose(t);
@@ -52,7 +56,7 @@ it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing (RNNKIT_ONNX_TIMING_SHA
     setups.forEach((s, k) => {
       console.log(
         `${cell.kind} ${k + 1} thread(s): forward (native op) ${median(s.inference).toFixed(1)} ms, ` +
-          `training forward + backward ${median(s.training).toFixed(1)} ms`,
+          `training forward + backward ${median(s.training).toFixed(1)} ms (process CPU time ${median(s.trainingCpu).toFixed(1)} ms)`,
       );
       expect(median(s.training)).toBeGreaterThan(0);
     });
