@@ -4,6 +4,8 @@ import { layers, type LayerSpec, type LossName } from '@rnnkit/core';
 
 export type TaskName = 'mnist' | 'imdb';
 export type ProfileName = 'quick' | 'full' | 'tiny';
+export type InitName = 'pytorch' | 'keras';
+export const INIT_NAMES: readonly InitName[] = ['pytorch', 'keras'];
 
 export const TASK_NAMES: readonly TaskName[] = ['mnist', 'imdb'];
 /** `tiny` is for tests and smoke checks: a handful of samples, same models. */
@@ -43,6 +45,12 @@ export interface TaskConfig {
   /** Model initialisation, shuffling and subset selection. */
   readonly seed: number;
   /**
+   * Initial weights: 'pytorch' = core's defaults (PyTorch's reset_parameters, LSTM forget bias 1);
+   * 'keras' = Keras' defaults (glorot_uniform, orthogonal recurrent kernel, zero biases with forget bias 1,
+   * embedding U(±0.05)), see keras-init.ts.
+   */
+  readonly init: InitName;
+  /**
    * Wall-clock budget per backend and task in seconds (quick profile), so that one very slow backend
    * (gpujs on a software rasteriser) cannot hold up the run: training stops at the first batch past
    * 70% of it and testing at the first batch past 100% (at least one batch each, and the run is marked
@@ -75,6 +83,8 @@ const SIZES: Record<ProfileName, Record<TaskName, { train: number; test: number;
   tiny: { mnist: { train: 64, test: 32, epochs: 1 }, imdb: { train: 32, test: 16, epochs: 1 } },
 };
 
+export const DEFAULT_INIT: InitName = 'pytorch';
+
 /** Default budget per backend and task, by profile (seconds). */
 export const PROFILE_BUDGET: Record<ProfileName, number | undefined> = { quick: 60, full: undefined, tiny: undefined };
 
@@ -83,6 +93,7 @@ export interface ConfigOverrides {
   seed?: number | undefined;
   /** Seconds; 0 removes the budget; undefined keeps the profile's. */
   budgetSeconds?: number | undefined;
+  init?: InitName | undefined;
 }
 
 export function taskConfig(task: TaskName, profile: ProfileName, overrides: ConfigOverrides = {}): TaskConfig {
@@ -97,6 +108,7 @@ export function taskConfig(task: TaskName, profile: ProfileName, overrides: Conf
     trainSamples: size.train,
     testSamples: size.test,
     seed: overrides.seed ?? 42,
+    init: overrides.init ?? DEFAULT_INIT,
     budgetSeconds: overrides.budgetSeconds === 0 ? undefined : (overrides.budgetSeconds ?? PROFILE_BUDGET[profile]),
   };
   return task === 'mnist'

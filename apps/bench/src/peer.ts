@@ -13,12 +13,13 @@
 //   and the cpu backend's needs ~32 GiB per IMDB batch; we register a plain JS kernel for wasm.
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Sequential, batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, sgd, type Dataset } from '@rnnkit/core';
+import { batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, sgd, type Dataset } from '@rnnkit/core';
 import { createReferenceBackend } from './backends.js';
-import { modelLayers, type TaskConfig } from './config.js';
+import type { TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
 import { scoreLogits } from './host-metrics.js';
 import { MemorySampler } from './memory.js';
+import { createModel } from './model.js';
 import type { Emit } from './messages.js';
 import type { BackendRun, EpochResult, ValidationResult } from './results.js';
 import { deadlines, errorText } from './run-backend.js';
@@ -182,8 +183,7 @@ export async function runPeer(config: TaskConfig, emit: Emit): Promise<BackendRu
 
     // rnnkit's seeded initial weights, so the peer starts from the same point as every backend.
     const reference = await createReferenceBackend();
-    const specs = modelLayers(config.model);
-    const init = Sequential.create(reference, specs, { seed: config.seed });
+    const init = createModel(reference, config);
     const initial = await init.getWeights();
     const keras = toKerasWeights(config, initial);
     const model = buildPeerModel(tfl, config);

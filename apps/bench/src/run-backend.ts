@@ -1,10 +1,11 @@
 // One backend on one task, inside its own process: create the backend, load the data, validate
 // against the float64 reference, then train (timed), and after every epoch run the test set (timed).
-import { Sequential, adam, batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, type Backend, type HostTensor } from '@rnnkit/core';
+import { adam, batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, type Backend, type HostTensor, type Sequential } from '@rnnkit/core';
 import { backendEntry, createBackend, createReferenceBackend } from './backends.js';
-import { modelLayers, type TaskConfig } from './config.js';
+import type { TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
 import { scoreLogits } from './host-metrics.js';
+import { createModel } from './model.js';
 import { MemorySampler } from './memory.js';
 import type { Emit } from './messages.js';
 import type { BackendRun, EpochResult } from './results.js';
@@ -40,7 +41,6 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
     emit({ type: 'phase', label: 'load data', total: 1, unit: 'steps' });
     const data = await loadTaskData(config);
     emit({ type: 'tick', done: 1 });
-    const specs = modelLayers(config.model);
     const n = datasetSize(data.train);
     const testN = datasetSize(data.test);
 
@@ -48,7 +48,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
     emit({ type: 'phase', label: 'validate', total: 1, unit: 'steps' });
     const firstBatch = gatherBatch(data.train, batchIndices(epochOrder(n, config.seed, 0, true), config.batchSize)[0]!);
     const reference = await createReferenceBackend();
-    const validation = await validateBackend(backend, reference, specs, config.seed, config.loss, firstBatch).finally(() => reference.close());
+    const validation = await validateBackend(backend, reference, (b) => createModel(b, config), config.loss, firstBatch).finally(() => reference.close());
     emit({ type: 'tick', done: 1 });
     const verdict = `loss ${validation.loss.toPrecision(7)} vs reference ${validation.referenceLoss.toPrecision(7)} (rel. error ${validation.lossError.toExponential(1)}), gradients rel. error ${validation.gradientError.toExponential(1)} (worst: ${validation.worstParameter}), tolerance ${validation.tolerance.toExponential(0)}`;
     emit({ type: 'note', text: `validation ${validation.passed ? 'passed' : 'FAILED'}: ${verdict}` });
@@ -58,7 +58,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
 
     // The training loop is fit()'s (same seeded order per epoch, same batches) written out, so the
     // budget can stop it between batches and the timing covers exactly the training steps.
-    const model = Sequential.create(backend, specs, { seed: config.seed });
+    const model = createModel(backend, config);
     const optimizer = adam({ lr: config.optimizer.lr });
     const epochs: EpochResult[] = [];
     const lossCurve: number[] = [];

@@ -1,4 +1,4 @@
-import { layers, type Backend } from '@rnnkit/core';
+import { Sequential, layers, type Backend } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { relativeMaxError, validateBackend } from './validate.js';
@@ -11,6 +11,7 @@ function batch() {
   return { x: { data: x, shape: [B, T, I] }, y: { data: y, shape: [B] } };
 }
 const specs = [layers.lstm({ inputSize: 3, hiddenSize: 6 }), layers.dense({ units: 4 })];
+const build = (seed: number) => (b: Backend) => Sequential.create(b, specs, { seed });
 
 /** backend-js with one deliberate bug: the dense weight gradient is off by `factor`. */
 function withDenseGradientError(b: Backend, factor: number): Backend {
@@ -39,7 +40,7 @@ describe('validateBackend', () => {
   afterAll(() => opened.forEach((b) => b.close()));
 
   it('passes backend-js float32 against its float64 reference, with errors far below the tolerance', async () => {
-    const v = await validateBackend(await open('float32'), await open('float64'), specs, 3, 'softmaxCrossEntropy', batch());
+    const v = await validateBackend(await open('float32'), await open('float64'), build(3), 'softmaxCrossEntropy', batch());
     expect(v.passed).toBe(true);
     expect(v.tolerance).toBe(1e-3);
     expect(v.lossError).toBeLessThan(1e-6);
@@ -49,7 +50,7 @@ describe('validateBackend', () => {
 
   it('fails a backend whose dense weight gradient is 1% off, and names that parameter', async () => {
     const bad = withDenseGradientError(await open('float32'), 1.01);
-    const v = await validateBackend(bad, await open('float64'), specs, 3, 'softmaxCrossEntropy', batch());
+    const v = await validateBackend(bad, await open('float64'), build(3), 'softmaxCrossEntropy', batch());
     expect(v.passed).toBe(false);
     expect(v.lossError).toBeLessThan(1e-6);
     expect(v.gradientError).toBeCloseTo(0.01, 3);
@@ -72,7 +73,7 @@ describe('validateBackend on a float64 backend', () => {
     const a = await createJsBackend({ precision: 'float64' });
     const b = await createJsBackend({ precision: 'float64' });
     try {
-      const v = await validateBackend(a, b, specs, 5, 'softmaxCrossEntropy', batch());
+      const v = await validateBackend(a, b, build(5), 'softmaxCrossEntropy', batch());
       expect(v.tolerance).toBe(1e-6);
       expect(v.passed).toBe(true);
       expect(v.lossError).toBe(0);

@@ -3,7 +3,7 @@
 // weights before and after compares every parameter's gradient through the public model API.
 // lr is 1024 rather than 1: a power of two scales exactly, and it keeps the change far above the
 // float32 rounding of the weights themselves (with lr 1 that rounding alone is ~1e-6 of a small gradient).
-import { Sequential, sgd, type Backend, type Dataset, type LayerSpec, type LossName } from '@rnnkit/core';
+import { sgd, type Backend, type Dataset, type LossName, type Sequential } from '@rnnkit/core';
 import type { ValidationResult } from './results.js';
 
 /**
@@ -17,15 +17,15 @@ export function toleranceFor(precision: string): number {
 export async function validateBackend(
   backend: Backend,
   reference: Backend,
-  specs: readonly LayerSpec[],
-  seed: number,
+  /** Builds the model (same initial weights) on a backend. */
+  build: (b: Backend) => Sequential,
   loss: LossName,
   batch: Dataset,
 ): Promise<ValidationResult> {
   const tolerance = toleranceFor(backend.precision);
   const lr = 1024;
   const step = async (b: Backend) => {
-    const model = Sequential.create(b, specs, { seed });
+    const model = build(b);
     try {
       const before = await model.getWeights();
       const value = await model.trainStep(batch, { loss, optimizer: sgd({ lr }) });
