@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 
-/** Public packages: directory under packages/ → npm name. */
+/** Public packages, by directory under packages/ (npm name @rnnkit/<dir>). */
 const PUBLIC = ['core', 'backend-js', 'backend-tfjs', 'backend-onnx', 'backend-gpujs', 'datasets', 'conformance'];
 /** The four backends the example runs on; the first is the one the template imports. */
 const BACKENDS = ['backend-js', 'backend-tfjs', 'backend-onnx', 'backend-gpujs'];
@@ -82,6 +82,19 @@ try {
     const js = list.filter((f) => f.endsWith('.js') && f.startsWith('package/dist/'));
     const noTypes = js.filter((f) => !list.includes(f.replace(/\.js$/, '.d.ts')));
     check(`${dir} ships a .d.ts beside every .js`, noTypes.length === 0, noTypes.join(', '));
+    // Every relative import in the shipped JavaScript and declarations must resolve inside the tarball.
+    const extracted = join(work, 'extracted', dir);
+    mkdirSync(extracted, { recursive: true });
+    run('tar', ['-xzf', file, '-C', extracted]);
+    const dangling = [];
+    for (const f of list.filter((f) => /\.(js|d\.ts)$/.test(f))) {
+      const text = readFileSync(join(extracted, f), 'utf8');
+      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        const target = join(dirname(f), m[1]);
+        if (!list.includes(target) && !list.includes(target.replace(/\.js$/, '.d.ts'))) dangling.push(`${f} → ${m[1]}`);
+      }
+    }
+    check(`${dir}: every relative import resolves inside the tarball`, dangling.length === 0, dangling.join(', '));
     const manifest = run('tar', ['-xzOf', file, 'package/package.json']).stdout;
     check(`${dir} published package.json has no workspace: ranges`, !manifest.includes('workspace:'), manifest.match(/"[^"]+": "workspace:[^"]*"/g)?.join(', '));
     const pj = JSON.parse(manifest);
