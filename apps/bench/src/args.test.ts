@@ -13,7 +13,7 @@ describe('parseArgs', () => {
       profile: 'quick',
       epochs: undefined,
       seed: 42,
-      init: 'pytorch',
+      init: 'keras',
       budget: undefined,
       out: join(root, 'bench-results'),
       peers: false,
@@ -37,7 +37,7 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--epochs', '0'])).toThrow("option '--epochs <n>' argument '0' is invalid. expected an integer >= 1, got '0'.");
     expect(() => parseArgs(['--epochs', '1.5'])).toThrow(/expected an integer >= 1, got '1.5'/);
     expect(() => parseArgs(['--seed', 'abc'])).toThrow(/expected an integer >= 0, got 'abc'/);
-    expect(parseArgs(['--init', 'keras']).init).toBe('keras');
+    expect(parseArgs(['--init', 'pytorch']).init).toBe('pytorch');
     expect(() => parseArgs(['--init', 'xavier'])).toThrow("expected one of pytorch, keras, got 'xavier'.");
     expect(() => parseArgs(['--budget', '-5'])).toThrow(/expected an integer >= 0, got '-5'/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option '--fast'/);

@@ -8,6 +8,7 @@ describe('standard configurations (the issue text)', () => {
     expect(c.loss).toBe('softmaxCrossEntropy');
     expect(c.optimizer).toEqual({ type: 'adam', lr: 0.001 });
     expect([c.batchSize, c.epochs, c.trainSamples, c.testSamples]).toEqual([128, 3, 60_000, 10_000]);
+    expect(c.init).toBe('keras');
     const specs = modelLayers(c.model);
     expect(specs.map((s) => s.type)).toEqual(['recurrent', 'dense']);
     expect(specs[0]).toMatchObject({ cell: 'lstm', inputSize: 28, hiddenSize: 128, returnSequences: false, numLayers: 1, bidirectional: false });

@@ -83,7 +83,10 @@ const SIZES: Record<ProfileName, Record<TaskName, { train: number; test: number;
   tiny: { mnist: { train: 64, test: 32, epochs: 1 }, imdb: { train: 32, test: 16, epochs: 1 } },
 };
 
-export const DEFAULT_INIT: InitName = 'pytorch';
+// The standard configurations are the Keras classics, and so are the accuracies expected of them:
+// with core's PyTorch defaults (embedding N(0, 1)) IMDB reached 84.5% after 2 epochs, with Keras'
+// initialisers 87.2% (README).
+export const DEFAULT_INIT: InitName = 'keras';
 
 /** Default budget per backend and task, by profile (seconds). */
 export const PROFILE_BUDGET: Record<ProfileName, number | undefined> = { quick: 60, full: undefined, tiny: undefined };
