@@ -12,12 +12,15 @@ import { buildRecurrent } from './layers/recurrent.js';
 import type { LayerSpec } from './layers/specs.js';
 import { checkLossName, computeLoss, countCorrect, targetDtype, type LossName } from './losses.js';
 import { Optimizer, adam, type OptimizerSpec } from './optimizers.js';
+import type { Initializer } from './init.js';
 import { Rng } from './rng.js';
 import { checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
 
 export interface SequentialOptions {
   /** Seed for initial weights, dropout masks and shuffling (default 0). */
   seed?: number;
+  /** Initial weights as PyTorch (default) or Keras would draw them; see `Initializer`. */
+  initializer?: Initializer;
 }
 
 export interface BatchLog {
@@ -114,9 +117,11 @@ export class Sequential {
     const built: BuiltLayer[] = [];
     specs.forEach((s, i) => built.push(buildLayer(s, built[i - 1]?.output, i)));
     this.layers = built;
+    const scheme = options.initializer ?? 'pytorch';
+    if (scheme !== 'pytorch' && scheme !== 'keras') throw new Error(`initializer: expected 'pytorch' or 'keras', got '${String(scheme)}'`);
     const rng = new Rng(this.seed);
     this.params = built.map((layer) => {
-      const values = layer.init(rng);
+      const values = layer.init(rng, scheme);
       return new Map(layer.params.map(({ name, shape }) => [name, backend.tensor(values.get(name)!, shape, 'float32')]));
     });
     this.dropoutRng = new Rng(this.seed + 0x5eed);

@@ -1,7 +1,8 @@
 // Dense layer (PyTorch nn.Linear): [..., I] → [..., U] logits. Initialised as PyTorch:
-// weight and bias U(-1/√I, 1/√I) (kaiming_uniform with a = √5 reduces to this bound).
+// weight and bias U(-1/√I, 1/√I) (kaiming_uniform with a = √5 reduces to this bound); Keras:
+// glorot_uniform weight, zero bias.
 import type { Backend, Saved, Tensor } from '../backend.js';
-import { uniformInit } from '../init.js';
+import { glorotUniform, uniformInit, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
 import { positiveInt } from './embedding.js';
 import type { BuiltLayer, ForwardContext, LayerForward, LayerIO } from './layer.js';
@@ -27,11 +28,16 @@ export function buildDense(spec: DenseSpec, input: LayerIO | undefined, index: n
       { name: 'weight', shape: [spec.units, inSize] },
       { name: 'bias', shape: [spec.units] },
     ],
-    init: (rng: Rng) =>
-      new Map([
-        ['weight', uniformInit(rng, spec.units * inSize, bound)],
-        ['bias', uniformInit(rng, spec.units, bound)],
-      ]),
+    init: (rng: Rng, scheme: Initializer) =>
+      scheme === 'keras'
+        ? new Map([
+            ['weight', glorotUniform(rng, spec.units * inSize, inSize, spec.units)],
+            ['bias', new Float32Array(spec.units)],
+          ])
+        : new Map([
+            ['weight', uniformInit(rng, spec.units * inSize, bound)],
+            ['bias', uniformInit(rng, spec.units, bound)],
+          ]),
     forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward {
       const r = b.denseForward(p.get('weight')!, p.get('bias')!, x, ctx.training);
       return { y: r.y, saved: r.saved };

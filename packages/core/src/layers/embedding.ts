@@ -1,6 +1,7 @@
-// Embedding layer: ids [B, T] int32 → [B, T, E]. Weight [V, E] initialised N(0, 1) as in PyTorch.
+// Embedding layer: ids [B, T] int32 → [B, T, E]. Weight [V, E] initialised N(0, 1) as in PyTorch
+// (Keras: U(-0.05, 0.05)).
 import type { Backend, Saved, Tensor } from '../backend.js';
-import { normalInit } from '../init.js';
+import { normalInit, uniformInit, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
 import type { BuiltLayer, ForwardContext, LayerForward, LayerIO } from './layer.js';
 import type { EmbeddingSpec } from './specs.js';
@@ -16,7 +17,10 @@ export function buildEmbedding(spec: EmbeddingSpec, input: LayerIO | undefined, 
     input: { kind: 'ids', vocab: spec.inputDim },
     output: { kind: 'sequence', features: spec.outputDim },
     params: [{ name: 'weight', shape: [spec.inputDim, spec.outputDim] }],
-    init: (rng: Rng) => new Map([['weight', normalInit(rng, spec.inputDim * spec.outputDim)]]),
+    init: (rng: Rng, scheme: Initializer) => {
+      const n = spec.inputDim * spec.outputDim;
+      return new Map([['weight', scheme === 'keras' ? uniformInit(rng, n, 0.05) : normalInit(rng, n)]]);
+    },
     forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward {
       const r = b.embeddingForward(p.get('weight')!, x, ctx.training);
       return { y: r.y, saved: r.saved };

@@ -2,6 +2,7 @@
 // forward/backward pair over backend tensors. Parameter names are local to the layer
 // (`weight`, `weight_ih_l0`); the model prefixes them with the layer index (`1.weight_ih_l0`).
 import type { Backend, Tensor } from '../backend.js';
+import type { Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
 import type { LayerSpec } from './specs.js';
 
@@ -39,7 +40,7 @@ export interface BuiltLayer {
   readonly input: LayerIO;
   readonly output: LayerIO;
   readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
-  init(rng: Rng): Map<string, Float32Array>;
+  init(rng: Rng, scheme: Initializer): Map<string, Float32Array>;
   forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward;
   /** dy: gradient of the loss w.r.t. this layer's output. dx is absent for the first layer of ids. */
   backward(b: Backend, saved: unknown, dy: Tensor, needDx: boolean): { dx?: Tensor | undefined; grads: Map<string, Tensor> };

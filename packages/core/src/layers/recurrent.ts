@@ -3,7 +3,7 @@
 // (forward ‖ reverse of the last stacked layer, each at each sample's last valid step).
 import type { Backend, Tensor } from '../backend.js';
 import type { CellSpec } from '../cells.js';
-import { uniformInit } from '../init.js';
+import { glorotUniform, orthogonalInit, uniformInit, type Initializer } from '../init.js';
 import {
   directionCount,
   disposeRecurrentSaved,
@@ -72,12 +72,22 @@ export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, 
     input: { kind: 'sequence', features: inSize },
     output: spec.returnSequences ? { kind: 'sequence', features: outFeatures } : { kind: 'vector', features: outFeatures },
     params: shapes,
-    init(rng: Rng) {
-      // PyTorch: every weight and bias U(-1/√H, 1/√H), drawn in state_dict order.
+    init(rng: Rng, scheme: Initializer) {
+      // Drawn in state_dict order. PyTorch: every weight and bias U(-1/√H, 1/√H). Keras: kernel
+      // glorot_uniform over (fan_in I, fan_out G·H), recurrent kernel orthogonal, biases zero.
       const bound = 1 / Math.sqrt(H);
       const out = new Map<string, Float32Array>();
       for (const { name, shape } of shapes) {
-        const values = uniformInit(rng, shape.reduce((a, b) => a * b, 1), bound);
+        const n = shape.reduce((a, b) => a * b, 1);
+        const [rows, cols] = shape as [number, number];
+        const values =
+          scheme !== 'keras'
+            ? uniformInit(rng, n, bound)
+            : name.startsWith('weight_ih')
+              ? glorotUniform(rng, n, cols, rows)
+              : name.startsWith('weight_hh')
+                ? orthogonalInit(rng, rows, cols)
+                : new Float32Array(n);
         if (spec.cell === 'lstm' && spec.unitForgetBias && name.startsWith('bias_')) {
           // Gate order i, f, g, o: the forget slice is [H, 2H). Total forget bias 1 = b_ih 1 + b_hh 0.
           values.fill(name.startsWith('bias_ih') ? 1 : 0, H, 2 * H);
