@@ -1,10 +1,10 @@
 // Benchmark configurations. The `full` profile is the issue's standard configuration; `quick` runs
 // the very same models and hyper-parameters on seeded subsets, so a default run stays short.
-import { layers, type LayerSpec, type LossName } from '@rnnkit/core';
+import { layers, type Initializer, type LayerSpec, type LossName } from '@rnnkit/core';
 
 export type TaskName = 'mnist' | 'imdb';
 export type ProfileName = 'quick' | 'full' | 'tiny';
-export type InitName = 'pytorch' | 'keras';
+export type InitName = Initializer;
 export const INIT_NAMES: readonly InitName[] = ['pytorch', 'keras'];
 
 export const TASK_NAMES: readonly TaskName[] = ['mnist', 'imdb'];
@@ -47,7 +47,7 @@ export interface TaskConfig {
   /**
    * Initial weights: 'pytorch' = core's defaults (PyTorch's reset_parameters, LSTM forget bias 1);
    * 'keras' = Keras' defaults (glorot_uniform, orthogonal recurrent kernel, zero biases with forget bias 1,
-   * embedding U(±0.05)), see keras-init.ts.
+   * embedding U(±0.05)), core's `initializer` option.
    */
   readonly init: InitName;
   /**
