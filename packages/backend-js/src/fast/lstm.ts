@@ -18,7 +18,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, copyRange, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
+import { copyRange, matmul, matmulNT, transpose, sequenceGradients } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -155,12 +155,6 @@ export function lstmBackward(
       copyRange(dhRec, b * H, dh, b * H, H);
     }
   }
-  const dx = new Float32Array(BT * I);
-  matmulNT(dGates, 0, G, transpose(w.wIh, 0, I, G, I), 0, G, dx, 0, I, BT, G, I, false);
-  const dWIh = new Float32Array(G * I);
-  matmulTN(dGates, 0, G, inp.x, 0, I, dWIh, 0, I, G, BT, I, false);
-  const dWHh = new Float32Array(G * H);
-  matmulTN(dGates, 0, G, cache.hPrev, 0, H, dWHh, 0, H, G, BT, H, false);
-  const dB = columnSums(dGates, 0, G, BT, G);
+  const { dx, dWIh, dWHh, dB } = sequenceGradients(dGates, inp.x, cache.hPrev, w.wIh, BT, G, I, H);
   return { dx, dh0: dh, dc0: dc, dWIh, dWHh, dBIh: dB, dBHh: dB.slice() };
 }

@@ -189,3 +189,20 @@ function dotInto(a: F32, ai: number, b: F32, bj: number, K: number, out: F32, o:
 export function copyRange(src: F32, sOff: number, dst: F32, dOff: number, n: number): void {
   for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]!;
 }
+
+/**
+ * The weight-side gradients of one recurrent direction, each one product over all B·T rows once
+ * the time loop has filled dA (the gradients of the G·H pre-activations of every step):
+ * dA: [BT, GH]  x: [BT, I]  hPrev: [BT, H]  wIh: [GH, I]  →  dx: [BT, I], dWIh: [GH, I], dWHh: [GH, H], dB: [GH]
+ */
+export function sequenceGradients(
+  dA: F32, x: F32, hPrev: F32, wIh: F32, BT: number, GH: number, I: number, H: number,
+): { dx: F32; dWIh: F32; dWHh: F32; dB: F32 } {
+  const dx = new Float32Array(BT * I);
+  matmulNT(dA, 0, GH, transpose(wIh, 0, I, GH, I), 0, GH, dx, 0, I, BT, GH, I, false);
+  const dWIh = new Float32Array(GH * I);
+  matmulTN(dA, 0, GH, x, 0, I, dWIh, 0, I, GH, BT, I, false);
+  const dWHh = new Float32Array(GH * H);
+  matmulTN(dA, 0, GH, hPrev, 0, H, dWHh, 0, H, GH, BT, H, false);
+  return { dx, dWIh, dWHh, dB: columnSums(dA, 0, GH, BT, GH) };
+}

@@ -11,7 +11,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, copyRange, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
+import { copyRange, matmul, matmulNT, transpose, sequenceGradients } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -106,12 +106,6 @@ export function rnnBackward(
       copyRange(dhRec, b * H, dh, b * H, H);
     }
   }
-  const dx = new Float32Array(BT * I);
-  matmulNT(dA, 0, H, transpose(w.wIh, 0, I, H, I), 0, H, dx, 0, I, BT, H, I, false);
-  const dWIh = new Float32Array(H * I);
-  matmulTN(dA, 0, H, inp.x, 0, I, dWIh, 0, I, H, BT, I, false);
-  const dWHh = new Float32Array(H * H);
-  matmulTN(dA, 0, H, cache.hPrev, 0, H, dWHh, 0, H, H, BT, H, false);
-  const dB = columnSums(dA, 0, H, BT, H);
+  const { dx, dWIh, dWHh, dB } = sequenceGradients(dA, inp.x, cache.hPrev, w.wIh, BT, H, I, H);
   return { dx, dh0: dh, dc0: new Float32Array(B * H), dWIh, dWHh, dBIh: dB, dBHh: dB.slice() };
 }
