@@ -99,6 +99,22 @@ describe('dense and embedding', () => {
     await expectValues(dWeight, [3, 4, 0, 0, 1 + 5 + 7, 2 + 6 + 8], [3, 2]);
     be.disposeSaved(saved!);
   });
+
+  test('embedding gradient of an id repeated more often than one chunk sums (two levels)', async () => {
+    // 1500 of 2000 positions hold id 0, like the padding id of a 'pre'-padded batch
+    const V = 7, E = 3, N = 2000;
+    const idv = Array.from({ length: N }, (_, n) => (n % 4 === 0 ? 1 + (n % 6) : 0));
+    const w = f(Array.from({ length: V * E }, (_, i) => i), [V, E]);
+    const { saved } = be.embeddingForward(w, ints(idv, [N]), true);
+    const dyv = Array.from({ length: N * E }, (_, i) => ((i * 7) % 13) - 6);
+    const { dWeight } = be.embeddingBackward(saved!, f(dyv, [N, E]));
+    const want = new Array<number>(V * E).fill(0);
+    idv.forEach((id, n) => {
+      for (let c = 0; c < E; c++) want[id * E + c]! += dyv[n * E + c]!;
+    });
+    await expectValues(dWeight, want, [V, E]);
+    be.disposeSaved(saved!);
+  });
 });
 
 describe('losses', () => {

@@ -1,5 +1,6 @@
-// Timing of the LSTM layer at B=128, T=28, I=28, H=128 (the sequential-MNIST shape).
+// Timing of the LSTM layer, by default at B=128, T=28, I=28, H=128 (the sequential-MNIST shape).
 // Opt-in: RNNKIT_GPUJS_BENCH=1 xvfb-run -a npx vitest run src/bench.test.ts
+// Another shape: RNNKIT_GPUJS_BENCH_SHAPE=64,200,64,64 (B,T,I,H; the IMDB bench shape).
 // Reports forward and forward+backward wall time (after a warm-up that compiles the kernels, each
 // timed run ends with a read-back so queued GL work is included), then a per-kernel profile
 // (gl.finish after each kernel, which serialises the pipeline).
@@ -8,9 +9,10 @@ import type { Tensor } from '@rnnkit/core';
 import { createTestBackend } from './test-support.js';
 
 describe.runIf(process.env.RNNKIT_GPUJS_BENCH === '1')('bench', () => {
-  test('LSTM B=128 T=28 I=28 H=128', async () => {
+  const [B, T, I, H] = (process.env.RNNKIT_GPUJS_BENCH_SHAPE ?? '128,28,28,128').split(',').map(Number) as [number, number, number, number];
+  test(`LSTM B=${B} T=${T} I=${I} H=${H}`, async () => {
     const be = await createTestBackend();
-    const B = 128, T = 28, I = 28, H = 128, G = 4;
+    const G = 4;
     const rnd = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + s) * 0.1);
     const t = (n: number, shape: number[], s: number): Tensor => be.tensor(rnd(n, s), shape, 'float32');
     const params = { wIh: t(G * H * I, [G * H, I], 1), wHh: t(G * H * H, [G * H, H], 2), bIh: t(G * H, [G * H], 3), bHh: t(G * H, [G * H], 4) };

@@ -55,13 +55,23 @@ function pack4(e: Engine, x: MatView, P: number, K: number): Storage {
   );
 }
 
+const transposed = (v: MatView): MatView => ({ data: v.data, off: v.off, s0: v.s1, s1: v.s0 });
+
 /** The packed form of `matmul` (same contract). */
 function matmulPacked(e: Engine, m: number, n: number, k: number, a: MatView, b: MatView, bias?: Storage, b2?: { view: MatView; split: number }): Storage {
-  const K4 = Math.ceil(k / 4);
-  const transposed = (v: MatView): MatView => ({ data: v.data, off: v.off, s0: v.s1, s1: v.s0 });
-  const a4 = pack4(e, a, m, k);
   const b4 = pack4(e, transposed(b), n, k);
   const c4 = b2 ? pack4(e, transposed(b2.view), n, k) : undefined;
+  const out = productPacked(e, m, n, k, a, b4, bias, c4 && { c4, split: b2!.split });
+  release(b4);
+  if (c4) release(c4);
+  return out;
+}
+
+/** out: [M, N] = A · B with B given as its packed transpose b4: [N, ⌈K/4⌉] vec4 */
+function productPacked(e: Engine, m: number, n: number, k: number, a: MatView, b4: Storage, bias?: Storage, b2?: { c4: Storage; split: number }): Storage {
+  const K4 = Math.ceil(k / 4);
+  const a4 = pack4(e, a, m, k);
+  const c4 = b2?.c4;
   const args: Storage[] = [a4, b4];
   if (c4) args.push(c4);
   if (bias) args.push(bias);
@@ -94,9 +104,35 @@ function matmulPacked(e: Engine, m: number, n: number, k: number, a: MatView, b:
     args,
   );
   release(a4);
-  release(b4);
-  if (c4) release(c4);
   return out;
+}
+
+const usePacked = (e: Engine, m: number, n: number, k: number, strategy: MatmulStrategy): boolean =>
+  strategy === 'packed' || (strategy === 'auto' && e.kind === 'webgl' && k >= 8 && m * n * k >= 1 << 20);
+
+/**
+ * A right operand B [K, N] used by many products of M rows (the recurrent weights, once per
+ * step): packed once here instead of once per product. Free it with `releaseRight`.
+ */
+export interface PreparedRight {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly b: MatView;
+  readonly b4: Storage | undefined;
+}
+
+export function prepareRight(e: Engine, m: number, n: number, k: number, b: MatView, strategy: MatmulStrategy = 'auto'): PreparedRight {
+  return { m, n, k, b, b4: usePacked(e, m, n, k, strategy) ? pack4(e, transposed(b), n, k) : undefined };
+}
+
+export function releaseRight(p: PreparedRight): void {
+  if (p.b4) release(p.b4);
+}
+
+/** out: [M, N] = A [M, K] · B (+ bias [N]), B prepared by `prepareRight` */
+export function matmulPrepared(e: Engine, a: MatView, p: PreparedRight, bias?: Storage): Storage {
+  return p.b4 ? productPacked(e, p.m, p.n, p.k, a, p.b4, bias) : matmul(e, p.m, p.n, p.k, a, p.b, bias, undefined, 'simple');
 }
 
 /**
@@ -115,8 +151,7 @@ export function matmul(
   b2?: { view: MatView; split: number },
   strategy: MatmulStrategy = 'auto',
 ): Storage {
-  const packed = strategy === 'packed' || (strategy === 'auto' && e.kind === 'webgl' && k >= 8 && m * n * k >= 1 << 22);
-  if (packed) return matmulPacked(e, m, n, k, a, b, bias, b2);
+  if (usePacked(e, m, n, k, strategy)) return matmulPacked(e, m, n, k, a, b, bias, b2);
   const c = {
     M: m, N: n, K: k,
     OA: a.off, AM: a.s0, AK: a.s1,

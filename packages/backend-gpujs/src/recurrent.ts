@@ -29,7 +29,7 @@ import type { CellSpec } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { release, share, type Engine, type Storage } from './engine.js';
 import { fill } from './elementwise.js';
-import { matmul, columnSum, view } from './matmul.js';
+import { matmul, matmulPrepared, prepareRight, releaseRight, columnSum, view } from './matmul.js';
 
 export interface RecurrentDims {
   readonly B: number;
@@ -306,11 +306,12 @@ export function recurrentForward(e: Engine, a: RecurrentForwardInputs, training:
 
   const xproj = matmul(e, BT, GH, d.I, view(a.x, 0, d.I, 1), view(a.wIh, 0, 1, d.I), a.bIh);
   const steps: Storage[] = new Array<Storage>(d.T);
+  const wHhT = prepareRight(e, d.B, GR, d.H, view(a.wHh, 0, 1, d.H));
   for (let step = 0; step < d.T; step++) {
     const t = reverse ? d.T - 1 - step : step;
     const before = step === 0 ? a.h0 : (steps[t - (k.DIR as number)] as Storage);
     const prev = e.run({ key: `rnn-prev:${key}`, size: d.B * 2 * d.H, constants: k, source: prevStateSource }, [before, a.h0, a.c0, lens, t]);
-    const hh = matmul(e, d.B, GR, d.H, view(prev, 0, 2 * d.H, 1), view(a.wHh, 0, 1, d.H), a.bHh);
+    const hh = matmulPrepared(e, view(prev, 0, 2 * d.H, 1), wHhT, a.bHh);
     const hn = resetBefore(cell)
       ? e.run({ key: `rnn-hn:${key}`, size: d.B * d.H, constants: k, source: hnSource }, [prev, xproj, hh, a.wHh, a.bHh, t])
       : hh;
@@ -320,6 +321,7 @@ export function recurrentForward(e: Engine, a: RecurrentForwardInputs, training:
     if (hn !== hh) release(hn);
   }
   release(xproj);
+  releaseRight(wHhT);
   const F = assemble(e, steps, d, SW);
   for (const st of steps) release(st);
 
@@ -521,6 +523,8 @@ export function recurrentBackward(e: Engine, s: RecurrentSaved, dy: Storage, dhT
   const Pv = e.run({ key: `rnn-pv:${key}`, size: BT * 2 * d.H, constants: k, source: prevSeqSource }, [s.F, s.h0, s.c0, lens]);
   const dsteps: Storage[] = new Array<Storage>(d.T);
   let dhRec = dhT;
+  // W_hh over the gate rows that depend on h directly (reset-before: r and z only)
+  const wHh = prepareRight(e, d.B, d.H, k.GR as number, view(s.wHh, 0, d.H, 1));
   for (let step = 0; step < d.T; step++) {
     const t = reverse ? step : d.T - 1 - step;
     const after = step === 0 ? dcT : (dsteps[t + (k.DIR as number)] as Storage);
@@ -531,8 +535,7 @@ export function recurrentBackward(e: Engine, s: RecurrentSaved, dy: Storage, dhT
       { key: `rnn-dgates:${key}`, size: d.B * DW, constants: k, source: dgatesSource(cell) },
       [after, s.F, Pv, dy, dhRec, dcT, drh, lens, t],
     );
-    // W_hhᵀ dA_t over the gate rows that depend on h directly (reset-before: r and z only)
-    const mm = matmul(e, d.B, d.H, k.GR as number, view(Dt, DHH, DW, 1), view(s.wHh, 0, d.H, 1));
+    const mm = matmulPrepared(e, view(Dt, DHH, DW, 1), wHh);
     const nextDh = e.run(
       { key: `rnn-dh:${key}`, size: d.B * d.H, constants: k, source: dhRecSource(cell) },
       [mm, s.F, dy, dhRec, drh, lens, t],
@@ -543,6 +546,7 @@ export function recurrentBackward(e: Engine, s: RecurrentSaved, dy: Storage, dhT
     dsteps[t] = Dt;
     dhRec = nextDh;
   }
+  releaseRight(wHh);
   release(dy);
   release(dcT);
   const D = assemble(e, dsteps, d, DW);
