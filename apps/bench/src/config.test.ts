@@ -4,7 +4,7 @@ import { modelLayers, parameterCount, taskConfig, type ImdbModel } from './confi
 describe('standard configurations (the issue text)', () => {
   it('full MNIST: LSTM(28→128) over 28 rows, dense 10, softmax CE, Adam 0.001, batch 128, 3 epochs, full 10k test set', () => {
     const c = taskConfig('mnist', 'full');
-    expect(c.model).toEqual({ kind: 'mnist', inputSize: 28, steps: 28, hiddenSize: 128, classes: 10 });
+    expect(c.model).toEqual({ kind: 'mnist', inputSize: 28, steps: 28, hiddenSize: 128, classes: 10, normalize: true });
     expect(c.loss).toBe('softmaxCrossEntropy');
     expect(c.optimizer).toEqual({ type: 'adam', lr: 0.001 });
     expect([c.batchSize, c.epochs, c.trainSamples, c.testSamples]).toEqual([128, 3, 60_000, 10_000]);

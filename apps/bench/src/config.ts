@@ -18,6 +18,12 @@ export interface MnistModel {
   readonly steps: 28;
   readonly hiddenSize: number;
   readonly classes: 10;
+  /**
+   * Pixels standardised with the training set's mean and std (datasets' `normalize: true`), as in
+   * PyTorch's MNIST examples. With pixels in [0, 1] the same model reached 96.7% after 3 epochs at
+   * Adam 1e-3; standardised, 98.2% (README).
+   */
+  readonly normalize: boolean;
 }
 
 export interface ImdbModel {
@@ -64,7 +70,7 @@ export const MNIST_TEST_SIZE = 10_000;
 export const IMDB_TRAIN_SIZE = 25_000;
 export const IMDB_TEST_SIZE = 25_000;
 
-const MNIST_MODEL: MnistModel = { kind: 'mnist', inputSize: 28, steps: 28, hiddenSize: 128, classes: 10 };
+const MNIST_MODEL: MnistModel = { kind: 'mnist', inputSize: 28, steps: 28, hiddenSize: 128, classes: 10, normalize: true };
 const IMDB_MODEL: ImdbModel = {
   kind: 'imdb',
   numWords: 10_000,
@@ -134,7 +140,8 @@ export function modelLayers(model: MnistModel | ImdbModel): LayerSpec[] {
 /** One line describing the model, for reports. */
 export function describeModel(model: MnistModel | ImdbModel): string {
   return model.kind === 'mnist'
-    ? `LSTM(${model.inputSize}→${model.hiddenSize}) over ${model.steps} rows, last hidden state, dense ${model.classes}, softmax cross-entropy`
+    ? `LSTM(${model.inputSize}→${model.hiddenSize}) over ${model.steps} rows${model.normalize ? ' (pixels standardised: mean 0.1307, std 0.3081)' : ''}, ` +
+        `last hidden state, dense ${model.classes}, softmax cross-entropy`
     : `embedding ${model.numWords}×${model.embeddingSize}, LSTM ${model.hiddenSize}, last hidden state, dense 1, sigmoid binary cross-entropy; ` +
         `vocabulary ${model.numWords}, maxLen ${model.maxLen} (padding and truncating '${model.padding}')`;
 }

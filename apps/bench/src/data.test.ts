@@ -37,3 +37,18 @@ describe('seededSubset', () => {
     expect(() => seededSubset(sorted, 0, 1, 1)).toThrow('samples: expected a positive integer, got 0');
   });
 });
+
+describe('loadTaskData', () => {
+  it('MNIST: the standardised pixels the model config asks for, on the seeded subsets', async () => {
+    const { loadTaskData } = await import('./data.js');
+    const { taskConfig } = await import('./config.js');
+    const config = taskConfig('mnist', 'tiny');
+    expect(config.model.kind === 'mnist' && config.model.normalize).toBe(true);
+    const { train, test } = await loadTaskData(config);
+    expect(train.x.shape).toEqual([config.trainSamples, 28, 28]);
+    expect(test.x.shape).toEqual([config.testSamples, 28, 28]);
+    // a background pixel (0 in [0, 1]) becomes −mean/std
+    expect(Math.min(...train.x.data)).toBeCloseTo(-0.1307 / 0.3081, 5);
+    expect(Math.max(...train.x.data)).toBeCloseTo((1 - 0.1307) / 0.3081, 5);
+  });
+});

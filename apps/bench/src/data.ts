@@ -17,7 +17,7 @@ export async function loadTaskData(config: TaskConfig, onProgress?: DataProgress
   let test: Dataset;
   if (config.model.kind === 'mnist') {
     onProgress?.('read', 0, 1);
-    ({ train, test } = await loadMnist());
+    ({ train, test } = await loadMnist({ normalize: config.model.normalize }));
     onProgress?.('read', 1, 1);
   } else {
     const m = config.model;

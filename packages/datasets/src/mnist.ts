@@ -45,16 +45,37 @@ export interface MnistOptions {
   dir?: string;
   /** Check each file's md5 against the published sum (default true; about 0.1 s for all four files). */
   verify?: boolean;
+  /**
+   * Standardise the pixels after scaling to [0, 1]: x = (p − mean) / std, as torchvision's
+   * `Normalize((0.1307,), (0.3081,))` does. `true` uses MNIST_MEAN and MNIST_STD (the training
+   * split's own statistics); or give { mean, std }. Default false: pixels stay in [0, 1].
+   */
+  normalize?: boolean | { readonly mean: number; readonly std: number };
+}
+
+/** Mean and standard deviation of the 47,040,000 training pixels scaled to [0, 1] (the values torchvision's MNIST examples use). */
+export const MNIST_MEAN = 0.1307;
+export const MNIST_STD = 0.3081;
+
+function normalization(option: MnistOptions['normalize']): { mean: number; std: number } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return { mean: MNIST_MEAN, std: MNIST_STD };
+  const { mean, std } = option as { mean: unknown; std: unknown };
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new Error(`normalize.mean: expected a finite number, got ${String(mean)}`);
+  if (typeof std !== 'number' || !Number.isFinite(std) || std <= 0) throw new Error(`normalize.std: expected a finite number > 0, got ${String(std)}`);
+  return { mean, std };
 }
 
 /**
  * Images and labels of one split:
- * x `[N, 28, 28]` float32 in [0, 1] (row t of the image is time step t), y `[N]` int32 class 0..9.
+ * x `[N, 28, 28]` float32 in [0, 1] (row t of the image is time step t; standardised with
+ * `normalize`), y `[N]` int32 class 0..9.
  */
 export async function loadMnistSplit(split: MnistSplit, options: MnistOptions = {}): Promise<Dataset> {
   if (split !== 'train' && split !== 'test') {
     throw new Error(`split: expected 'train' or 'test', got ${JSON.stringify(split)}`);
   }
+  const norm = normalization(options.normalize);
   const verify = options.verify ?? true;
   const dir = options.dir ?? mnistPackageDataDir();
   const files = MNIST_FILES[split];
@@ -77,6 +98,7 @@ export async function loadMnistSplit(split: MnistSplit, options: MnistOptions = 
 
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i]! / 255;
+  if (norm) for (let i = 0; i < pixels.length; i++) pixels[i] = (pixels[i]! - norm.mean) / norm.std;
   const classes = Int32Array.from(labels.data);
   for (let i = 0; i < n; i++) {
     if (classes[i]! > 9) throw new Error(`${labelBytes.path}: label ${i} is ${classes[i]}, expected a digit 0..9`);
