@@ -23,7 +23,8 @@ import {
   type SgdHyper,
   type Tensor,
 } from '@rnnkit/core';
-import { fastKernels } from './fast/kernels.js';
+import { fastKernels, parallelKernels } from './fast/kernels.js';
+import type { RecurrentThreads } from './fast/parallel.js';
 import type { Kernels } from './kernels.js';
 import { referenceKernels } from './reference/kernels.js';
 import type { F, RecurrentDims, RecurrentInputs, RecurrentWeights } from './recurrent-types.js';
@@ -42,7 +43,20 @@ import { checkShape, checkShapeValid, sameShape, shapeString, sizeOf } from './v
 export interface JsBackendOptions {
   /** 'float32' (default): the fast path. 'float64': the reference path the conformance suite trusts. */
   readonly precision?: Precision;
+  /**
+   * Threads for the float32 recurrent layers, which split a batch's samples among them: a count,
+   * or 'auto' (default): the machine's cores, at most 8, in Node; 1 elsewhere. The float64
+   * reference path always runs on one thread. The count in use is part of `device`.
+   */
+  readonly threads?: number | 'auto';
+  /**
+   * Forward multiply-adds (B·T·(I+H)·G·H) below which a recurrent call stays on the calling
+   * thread, where a round trip to the workers would cost more than it saves. Default 2^20.
+   */
+  readonly parallelMinWork?: number;
 }
+
+export const DEFAULT_PARALLEL_MIN_WORK = 1 << 20;
 
 interface RecurrentPayload {
   readonly cell: CellSpec;
@@ -72,7 +86,7 @@ interface EmbeddingPayload {
 export class JsBackend implements Backend {
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly name: string;
-  readonly device = 'cpu (pure TypeScript, 1 thread)';
+  readonly device: string;
   readonly precision: Precision;
   readonly capabilities: Capabilities = Object.freeze({
     training: true,
@@ -82,17 +96,33 @@ export class JsBackend implements Backend {
   });
 
   private readonly kernels: Kernels<F>;
+  private readonly workers: RecurrentThreads | undefined;
   private live = 0;
   private closed = false;
 
-  constructor(options: JsBackendOptions = {}) {
+  /**
+   * `workers`: the threads createJsBackend started (worker threads start asynchronously, so a
+   * backend constructed directly runs on the calling thread only).
+   */
+  constructor(options: JsBackendOptions = {}, workers?: RecurrentThreads) {
     const precision = options.precision ?? 'float32';
     if (precision !== 'float32' && precision !== 'float64') {
       throw new Error(`JsBackend: options.precision: expected 'float32' or 'float64', got ${String(precision)}`);
     }
+    const threads = options.threads ?? 'auto';
+    if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) {
+      throw new Error(`JsBackend: options.threads: expected a positive integer or 'auto', got ${String(threads)}`);
+    }
+    if (typeof threads === 'number' && threads > 1 && workers === undefined) {
+      throw new Error(`JsBackend: options.threads: ${threads} threads need createJsBackend(), which starts the worker threads; new JsBackend() runs on 1`);
+    }
     this.precision = precision;
     this.name = precision === 'float64' ? 'js-f64' : 'js';
-    this.kernels = precision === 'float64' ? (referenceKernels as Kernels<F>) : (fastKernels as Kernels<F>);
+    this.workers = workers;
+    const n = workers?.threads ?? 1;
+    this.device = `cpu (pure TypeScript, ${n} thread${n > 1 ? 's' : ''})`;
+    this.kernels =
+      precision === 'float64' ? (referenceKernels as Kernels<F>) : ((workers ? parallelKernels(workers) : fastKernels) as Kernels<F>);
   }
 
   // ---- tensors -------------------------------------------------------------------------
@@ -173,6 +203,7 @@ export class JsBackend implements Backend {
     if (s.disposed) throw new Error(`disposeSaved: s: saved state '${s.kind}' was already disposed (double free)`);
     s.disposed = true;
     this.live -= s.arrays;
+    if (s.kind === 'recurrent') this.kernels.releaseCache?.((s.payload as RecurrentPayload).cache);
   }
 
   liveTensors(): number {
@@ -181,6 +212,7 @@ export class JsBackend implements Backend {
 
   close(): void {
     this.closed = true;
+    this.workers?.close();
   }
 
   // ---- shape and element-wise helpers ---------------------------------------------------

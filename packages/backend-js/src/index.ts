@@ -1,20 +1,59 @@
 import { bindBackend } from '@rnnkit/core';
 import type { Backend } from '@rnnkit/core';
-import { JsBackend, type JsBackendOptions } from './backend.js';
+import { DEFAULT_PARALLEL_MIN_WORK, JsBackend, type JsBackendOptions } from './backend.js';
+import { startRecurrentThreads, workerUrl, type RecurrentThreads } from './fast/parallel.js';
 
-export { JsBackend, type JsBackendOptions } from './backend.js';
+export { JsBackend, DEFAULT_PARALLEL_MIN_WORK, type JsBackendOptions } from './backend.js';
 export { JsTensor, JsSaved } from './tensor.js';
 
 /**
  * The pure TypeScript backend: `precision: 'float32'` (default, name `js`) runs the fast kernels,
- * `'float64'` (name `js-f64`) the reference kernels. Async only to match the other backends' factories.
+ * on `threads` threads (default: the machine's cores, at most 8); `'float64'` (name `js-f64`) the
+ * reference kernels on one thread.
  */
-export function createJsBackend(options: JsBackendOptions = {}): Promise<Backend> {
-  try {
-    return Promise.resolve(new JsBackend(options));
-  } catch (e) {
-    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+export async function createJsBackend(options: JsBackendOptions = {}): Promise<Backend> {
+  new JsBackend({ ...options, threads: 1 }); // validates precision before any thread starts
+  const threads = await threadCount(options);
+  let workers: RecurrentThreads | undefined;
+  if (threads > 1) {
+    const minWork = options.parallelMinWork ?? DEFAULT_PARALLEL_MIN_WORK;
+    if (!Number.isFinite(minWork) || minWork < 0) {
+      throw new Error(`createJsBackend: options.parallelMinWork: expected a number ≥ 0, got ${String(minWork)}`);
+    }
+    workers = await startRecurrentThreads(threads, minWork);
   }
+  try {
+    return new JsBackend({ ...options, threads }, workers);
+  } catch (e) {
+    workers?.close();
+    throw e;
+  }
+}
+
+/** Threads to start: 'auto' is 1 for float64, outside Node, or when running from the TypeScript sources (no compiled worker). */
+async function threadCount(options: JsBackendOptions): Promise<number> {
+  const asked = options.threads ?? 'auto';
+  if (asked !== 'auto') {
+    if (!Number.isInteger(asked) || asked < 1) {
+      throw new Error(`createJsBackend: options.threads: expected a positive integer or 'auto', got ${String(asked)}`);
+    }
+    if (asked > 1 && options.precision === 'float64') {
+      throw new Error(`createJsBackend: options.threads: the float64 reference path runs on 1 thread, got ${asked}`);
+    }
+    if (asked > 1 && !(await workerAvailable())) {
+      throw new Error(`createJsBackend: options.threads: ${asked} threads need ${workerUrl().href}, which is missing (running from the TypeScript sources? build the package first)`);
+    }
+    return asked;
+  }
+  if (options.precision === 'float64' || !(await workerAvailable())) return 1;
+  const os = await import('node:os');
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}
+
+async function workerAvailable(): Promise<boolean> {
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  const [{ existsSync }, { fileURLToPath }] = await Promise.all([import('node:fs'), import('node:url')]);
+  return existsSync(fileURLToPath(workerUrl()));
 }
 
 // The model API bound to this backend. Every backend package exports the same names, so that

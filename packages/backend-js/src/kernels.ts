@@ -30,6 +30,8 @@ export interface Kernels<A extends F> {
     cache: object,
     up: RecurrentUpstream<A>,
   ): RecurrentGrads<A>;
+  /** Frees what a recurrent cache holds outside this thread (worker threads); called by disposeSaved. */
+  releaseCache?(cache: object): void;
   /** x: [N, I]  w: [U, I]  b: [U]  →  y: [N, U] */
   denseForward(x: A, w: A, b: A, N: number, I: number, U: number): A;
   /** x: [N, I]  w: [U, I]  dy: [N, U]  →  dx: [N, I], dw: [U, I], db: [U] */

@@ -1,0 +1,90 @@
+// The float32 recurrent kernels split across worker threads. The workers run the compiled
+// dist/fast/recurrent-worker.js, so this file tests the built package (turbo builds it before
+// running its tests; `pnpm --filter @rnnkit/backend-js build` does by hand).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { describeConformance } from '@rnnkit/conformance';
+import type { Backend, CellSpec, Tensor } from '@rnnkit/core';
+
+const distIndex = new URL('../dist/index.js', import.meta.url);
+if (!existsSync(fileURLToPath(distIndex))) {
+  throw new Error(`threads.test.ts tests the built package: ${fileURLToPath(distIndex)} is missing; run \`pnpm --filter @rnnkit/backend-js build\``);
+}
+const dist = (await import(distIndex.href)) as typeof import('./index.js');
+const parallel = (await import(new URL('../dist/fast/parallel.js', import.meta.url).href)) as typeof import('./fast/parallel.js');
+
+// parallelMinWork 0: the suite's small shapes split too, so every case runs across threads.
+describeConformance(() => dist.createJsBackend({ threads: 2, parallelMinWork: 0 }), { label: 'js float32, 2 threads', leakSteps: 200 });
+
+function lstmInputs(be: Backend, B: number, T: number, I: number, H: number) {
+  const G = 4 * H;
+  const rnd = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + s) * 0.3);
+  const t = (n: number, shape: number[], s: number): Tensor => be.tensor(rnd(n, s), shape, 'float32');
+  return {
+    params: { wIh: t(G * I, [G, I], 1), wHh: t(G * H, [G, H], 2), bIh: t(G, [G], 3), bHh: t(G, [G], 4) },
+    x: t(B * T * I, [B, T, I], 5),
+    lengths: Int32Array.from({ length: B }, (_, b) => 1 + ((b * 5) % T)),
+  };
+}
+
+async function lstmRun(be: Backend, reverse: boolean) {
+  const { params, x, lengths } = lstmInputs(be, 7, 6, 5, 4);
+  const f = be.recurrentForward({ cell: { kind: 'lstm' }, params, x, lengths, reverse, training: true });
+  const g = be.recurrentBackward({ saved: f.saved!, dy: f.y, dhT: f.hT, dcT: f.cT! });
+  const read = async (ts: (Tensor | undefined)[]) => Promise.all(ts.map(async (t) => Array.from(await be.read(t!))));
+  const out = { fwd: await read([f.y, f.hT, f.cT]), bwd: await read([g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) };
+  be.disposeSaved(f.saved!);
+  return out;
+}
+
+describe('worker threads', () => {
+  it('say so in the device string', async () => {
+    const be = await dist.createJsBackend({ threads: 3 });
+    expect(be.device).toBe('cpu (pure TypeScript, 3 threads)');
+    be.close();
+    const one = await dist.createJsBackend({ threads: 1 });
+    expect(one.device).toBe('cpu (pure TypeScript, 1 thread)');
+    one.close();
+  });
+
+  it.each([false, true])('give the same forward values as one thread and the same gradients to float32 rounding (reverse %s, uneven blocks, lengths)', async (reverse) => {
+    const one = await dist.createJsBackend({ threads: 1 });
+    const three = await dist.createJsBackend({ threads: 3, parallelMinWork: 0 });
+    const a = await lstmRun(one, reverse);
+    const b = await lstmRun(three, reverse);
+    // samples never mix in a layer: the forward pass is bit-for-bit the same
+    expect(b.fwd).toEqual(a.fwd);
+    a.bwd.forEach((want, k) => {
+      const got = b.bwd[k]!;
+      expect(got.length).toBe(want.length);
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!), `gradient ${k}, element ${i}`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want[i]!))));
+    });
+    one.close();
+    three.close();
+  });
+
+  it('report a worker failure as an error instead of hanging, and free worker state on release', async () => {
+    const t = await parallel.startRecurrentThreads(2, 0);
+    const cell: CellSpec = { kind: 'rnn', nonlinearity: 'tanh' };
+    const d = { B: 4, T: 3, I: 2, H: 2 };
+    const w = { wIh: new Float32Array(4).fill(0.1), wHh: new Float32Array(4).fill(0.2), bIh: new Float32Array(2), bHh: new Float32Array(2) };
+    const inp = { x: new Float32Array(24).fill(1), h0: new Float32Array(8), c0: new Float32Array(8), lengths: Int32Array.of(3, 3, 3, 3), reverse: false };
+    expect(t.splits(cell, d)).toBe(true);
+    const f = t.forward(cell, d, w, inp, true);
+    const up = { dy: f.y, dhT: undefined, dcT: undefined };
+    expect(t.backward(cell, d, w, f.cache!, up).dWIh.every(Number.isFinite)).toBe(true);
+    t.release(f.cache!);
+    expect(() => t.backward(cell, d, w, f.cache!, up)).toThrow(/worker thread 1 failed: recurrent backward: no saved forward state with id \d+ \(freed or never trained\)/);
+    t.close();
+    expect(t.splits(cell, d)).toBe(false);
+  });
+
+  it('reject bad thread options, naming them', async () => {
+    await expect(dist.createJsBackend({ threads: 0 })).rejects.toThrow("createJsBackend: options.threads: expected a positive integer or 'auto', got 0");
+    await expect(dist.createJsBackend({ threads: 1.5 })).rejects.toThrow('got 1.5');
+    await expect(dist.createJsBackend({ precision: 'float64', threads: 2 })).rejects.toThrow('the float64 reference path runs on 1 thread, got 2');
+    await expect(dist.createJsBackend({ threads: 2, parallelMinWork: -1 })).rejects.toThrow('options.parallelMinWork: expected a number ≥ 0, got -1');
+    expect(() => new dist.JsBackend({ threads: 2 })).toThrow('2 threads need createJsBackend()');
+  });
+});
