@@ -227,37 +227,6 @@ const fast = await fastState(1);
 const threaded = await fastState(cores);
 for (const f of [fast, threaded]) {
   const naive = naiveState();
-
-// The headline figure: this machine's speed drifts by tens of percent within a minute (shared
-// cores), so the three implementations take turns, and each round's ratios compare runs that are
-// seconds apart. Reported: the median of the per-round ratios.
-{
-  const ROUNDS = 8;
-  const time = (fn: () => void): number => {
-    const t0 = performance.now();
-    fn();
-    return performance.now() - t0;
-  };
-  const rows: { naive: number; one: number; many: number }[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    rows.push({
-      naive: time(() => naiveStep(naive)),
-      one: time(() => fast.be.dispose(fastStep(fast))),
-      many: time(() => threaded.be.dispose(fastStep(threaded))),
-    });
-  }
-  const median = (a: number[]): number => {
-    const s = [...a].sort((p, q) => p - q);
-    return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
-  const ms = (k: 'naive' | 'one' | 'many'): string => median(rows.map((r) => r[k])).toFixed(0);
-  console.log(
-    `\nLSTM training step B ${B} × T ${T} × I ${I}, H ${H}, ${ROUNDS} interleaved rounds (median):\n` +
-      `  naive ${ms('naive')} ms, fast 1 thread ${ms('one')} ms, fast ${threaded.be.device} ${ms('many')} ms\n` +
-      `  speed-up over naive: 1 thread ${median(rows.map((r) => r.naive / r.one)).toFixed(2)}×, ` +
-      `${threaded.be.device.replace(/^.*, /, '').replace(')', '')} ${median(rows.map((r) => r.naive / r.many)).toFixed(2)}×\n`,
-  );
-}
   for (let i = 0; i < 2; i++) {
     const nl = naiveStep(naive);
     const lt = fastStep(f);

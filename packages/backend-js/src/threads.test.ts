@@ -76,8 +76,12 @@ describe('worker threads', () => {
     expect(t.backward(cell, d, w, f.cache!, up).dWIh.every(Number.isFinite)).toBe(true);
     t.release(f.cache!);
     expect(() => t.backward(cell, d, w, f.cache!, up)).toThrow(/worker thread 1 failed: recurrent backward: no saved forward state with id \d+ \(freed or never trained\)/);
+    // the failure left no job behind: the next call gets its own answers
+    const again = t.forward(cell, d, w, inp, true);
+    expect(Array.from(again.y)).toEqual(Array.from(f.y));
     t.close();
     expect(t.splits(cell, d)).toBe(false);
+    expect(() => t.backward(cell, d, w, again.cache!, up)).toThrow(/worker threads holding this forward pass were stopped/);
   });
 
   it('reject bad thread options, naming them', async () => {

@@ -131,15 +131,14 @@ export class RecurrentThreads {
     });
     const first = blocks[0]!;
     const ownInputs = blockInputs(inp, first, d);
-    const own = fastRecurrentForward(cell, { B: first.n, T, I, H }, w, ownInputs, training);
+    const own = this.alongside(jobs.length, () => fastRecurrentForward(cell, { B: first.n, T, I, H }, w, ownInputs, training));
     const y = new Float32Array(B * T * H);
     const hT = new Float32Array(B * H);
     const cT = new Float32Array(B * H);
     y.set(own.y, 0);
     hT.set(own.hT, 0);
     cT.set(own.cT, 0);
-    jobs.forEach((job, k) => {
-      this.wait(k);
+    jobs.forEach((job) => {
       const { n, b0 } = job.blk;
       const o = new Float32Array(job.out);
       y.set(o.subarray(0, n * T * H), b0 * T * H);
@@ -160,6 +159,7 @@ export class RecurrentThreads {
     cache: ParallelCache,
     up: RecurrentUpstream<F32>,
   ): RecurrentGrads<F32> {
+    if (this.closed) throw new Error('backend-js: recurrentBackward: the worker threads holding this forward pass were stopped (backend closed, or a worker timed out)');
     const { B, T, I, H } = d;
     const GH = gateCount(cell.kind) * H;
     const wSize = GH * I + GH * H + 2 * GH;
@@ -181,7 +181,7 @@ export class RecurrentThreads {
       dhT: up.dhT && rows(up.dhT, first, H, false),
       dcT: up.dcT && rows(up.dcT, first, H, false),
     };
-    const own = fastRecurrentBackward(cell, { B: first.n, T, I, H }, w, cache.ownInputs, cache.own, ownUp);
+    const own = this.alongside(jobs.length, () => fastRecurrentBackward(cell, { B: first.n, T, I, H }, w, cache.ownInputs, cache.own, ownUp));
     const dx = new Float32Array(B * T * I);
     const dh0 = new Float32Array(B * H);
     const dc0 = new Float32Array(B * H);
@@ -189,8 +189,7 @@ export class RecurrentThreads {
     dh0.set(own.dh0, 0);
     dc0.set(own.dc0, 0);
     const { dWIh, dWHh, dBIh, dBHh } = own;
-    jobs.forEach((job, k) => {
-      this.wait(k);
+    jobs.forEach((job) => {
       const { n, b0 } = job.blk;
       const o = new Float32Array(job.out);
       let at = 0;
@@ -241,12 +240,38 @@ export class RecurrentThreads {
     link.worker.postMessage(job);
   }
 
+  /**
+   * Runs the calling thread's block, then waits for the first n workers even when something
+   * failed, so that no job outlives its call (a late flag would answer the next one).
+   */
+  private alongside<R>(n: number, own: () => R): R {
+    let result: R | undefined;
+    let error: unknown;
+    let failed = false;
+    try {
+      result = own();
+    } catch (e) {
+      [error, failed] = [e, true];
+    }
+    for (let k = 0; k < n; k++) {
+      try {
+        this.wait(k);
+      } catch (e) {
+        if (!failed) [error, failed] = [e, true];
+      }
+    }
+    if (failed) throw error;
+    return result as R;
+  }
+
   private wait(k: number): void {
     const link = this.links[k]!;
     const started = Date.now();
     while (Atomics.load(link.flag, 0) === 0) {
       if (Date.now() - started > WAIT_LIMIT_MS) {
-        throw new Error(`backend-js: worker thread ${k + 1} did not answer within ${WAIT_LIMIT_MS / 60000} minutes`);
+        // the worker may still answer later: stop using the pool rather than misread its flag
+        this.close();
+        throw new Error(`backend-js: worker thread ${k + 1} did not answer within ${WAIT_LIMIT_MS / 60000} minutes; worker threads stopped`);
       }
       Atomics.wait(link.flag, 0, 0, 1000);
     }
