@@ -10,7 +10,7 @@
 // Exits non-zero on any failure; the last line is `packaging: N passed, M failed`.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -181,6 +181,11 @@ try {
       check(`@rnnkit/${dir} predicts [8, 10] finite logits`, JSON.stringify(out.shape) === '[8,10]' && out.logits.length === 80 && out.logits.every(Number.isFinite));
     }
     const ref = results[BACKENDS[0]];
+    // backend-js runs its recurrent layers on every core from an installed package (the worker
+    // threads load the published dist/fast/recurrent-worker.js), and the example above used them.
+    const cores = Math.min(8, availableParallelism());
+    const wantDevice = `cpu (pure TypeScript, ${cores} thread${cores > 1 ? 's' : ''})`;
+    check(`@rnnkit/backend-js from the tarball runs on ${cores} thread(s): ${ref?.device}`, ref?.device === wantDevice, `expected ${wantDevice}`);
     for (const dir of BACKENDS.slice(1)) {
       const got = results[dir];
       if (!ref || !got) {

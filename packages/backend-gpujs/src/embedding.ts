@@ -42,6 +42,7 @@ export function embeddingBackward(e: Engine, dy: Storage, ids: Int32Array, V: nu
  * llvmpipe, so long groups are summed in chunks of at most this many rows, level by level.
  */
 const CHUNK = 32;
+const CHUNK_BUCKET = 1024;
 
 /**
  * out: [G, E], out[g] = Σ_{r ∈ [offsets[g], offsets[g+1])} src[rows[r]] (src: [·, E]).
@@ -61,16 +62,18 @@ function segmentSum(e: Engine, src: Storage, rows: Int32Array, offsets: Int32Arr
   const chunkOffsets = new Int32Array(G + 1);
   for (let g = 0; g < G; g++) chunkOffsets[g + 1] = chunkOffsets[g]! + Math.ceil((offsets[g + 1]! - offsets[g]!) / CHUNK);
   const C = chunkOffsets[G]!;
-  const starts = new Int32Array(C + 1);
+  // The chunk count changes from batch to batch, and every new size would compile (and cache) a
+  // new kernel: pad it with empty chunks to a multiple of CHUNK_BUCKET.
+  const Cp = Math.ceil(C / CHUNK_BUCKET) * CHUNK_BUCKET;
+  const starts = new Int32Array(Cp + 1).fill(offsets[G]!);
   for (let g = 0; g < G; g++) {
     for (let c = chunkOffsets[g]!, r = offsets[g]!; c < chunkOffsets[g + 1]!; c++, r += CHUNK) starts[c] = r;
   }
   // a chunk ends where the next begins: groups are contiguous in rows, so a group's last chunk
-  // ends at the next group's first row
-  starts[C] = offsets[G]!;
+  // ends at the next group's first row, and the padding chunks are empty
   const partial = sumRuns(e, src, rows, starts, E, CHUNK);
   if (ownsSrc) release(src);
-  return segmentSum(e, partial, Int32Array.from({ length: C }, (_, c) => c), chunkOffsets, E, true);
+  return segmentSum(e, partial, Int32Array.from({ length: Cp }, (_, c) => c), chunkOffsets, E, true);
 }
 
 /** out: [G, E] = the run sums of one level; every run is at most L rows long */
