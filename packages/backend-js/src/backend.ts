@@ -58,6 +58,23 @@ export interface JsBackendOptions {
 
 export const DEFAULT_PARALLEL_MIN_WORK = 1 << 20;
 
+/** Checks every option, naming it; `where` is the entry point the user called. */
+export function checkJsBackendOptions(where: string, options: JsBackendOptions): void {
+  const { precision = 'float32', threads = 'auto', parallelMinWork = DEFAULT_PARALLEL_MIN_WORK } = options;
+  if (precision !== 'float32' && precision !== 'float64') {
+    throw new Error(`${where}: options.precision: expected 'float32' or 'float64', got ${String(precision)}`);
+  }
+  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) {
+    throw new Error(`${where}: options.threads: expected a positive integer or 'auto', got ${String(threads)}`);
+  }
+  if (precision === 'float64' && typeof threads === 'number' && threads > 1) {
+    throw new Error(`${where}: options.threads: the float64 reference path runs on 1 thread, got ${threads}`);
+  }
+  if (typeof parallelMinWork !== 'number' || !Number.isFinite(parallelMinWork) || parallelMinWork < 0) {
+    throw new Error(`${where}: options.parallelMinWork: expected a number ≥ 0, got ${String(parallelMinWork)}`);
+  }
+}
+
 interface RecurrentPayload {
   readonly cell: CellSpec;
   readonly dims: RecurrentDims;
@@ -105,14 +122,9 @@ export class JsBackend implements Backend {
    * backend constructed directly runs on the calling thread only).
    */
   constructor(options: JsBackendOptions = {}, workers?: RecurrentThreads) {
+    checkJsBackendOptions('JsBackend', options);
     const precision = options.precision ?? 'float32';
-    if (precision !== 'float32' && precision !== 'float64') {
-      throw new Error(`JsBackend: options.precision: expected 'float32' or 'float64', got ${String(precision)}`);
-    }
     const threads = options.threads ?? 'auto';
-    if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) {
-      throw new Error(`JsBackend: options.threads: expected a positive integer or 'auto', got ${String(threads)}`);
-    }
     if (typeof threads === 'number' && threads > 1 && workers === undefined) {
       throw new Error(`JsBackend: options.threads: ${threads} threads need createJsBackend(), which starts the worker threads; new JsBackend() runs on 1`);
     }

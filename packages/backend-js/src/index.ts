@@ -1,6 +1,6 @@
 import { bindBackend } from '@rnnkit/core';
 import type { Backend } from '@rnnkit/core';
-import { DEFAULT_PARALLEL_MIN_WORK, JsBackend, type JsBackendOptions } from './backend.js';
+import { checkJsBackendOptions, DEFAULT_PARALLEL_MIN_WORK, JsBackend, type JsBackendOptions } from './backend.js';
 import { startRecurrentThreads, workerUrl, type RecurrentThreads } from './fast/parallel.js';
 
 export { JsBackend, DEFAULT_PARALLEL_MIN_WORK, type JsBackendOptions } from './backend.js';
@@ -12,16 +12,10 @@ export { JsTensor, JsSaved } from './tensor.js';
  * reference kernels on one thread.
  */
 export async function createJsBackend(options: JsBackendOptions = {}): Promise<Backend> {
-  new JsBackend({ ...options, threads: 1 }); // validates precision before any thread starts
+  checkJsBackendOptions('createJsBackend', options);
   const threads = await threadCount(options);
-  let workers: RecurrentThreads | undefined;
-  if (threads > 1) {
-    const minWork = options.parallelMinWork ?? DEFAULT_PARALLEL_MIN_WORK;
-    if (!Number.isFinite(minWork) || minWork < 0) {
-      throw new Error(`createJsBackend: options.parallelMinWork: expected a number ≥ 0, got ${String(minWork)}`);
-    }
-    workers = await startRecurrentThreads(threads, minWork);
-  }
+  const workers: RecurrentThreads | undefined =
+    threads > 1 ? await startRecurrentThreads(threads, options.parallelMinWork ?? DEFAULT_PARALLEL_MIN_WORK) : undefined;
   try {
     return new JsBackend({ ...options, threads }, workers);
   } catch (e) {
@@ -34,12 +28,6 @@ export async function createJsBackend(options: JsBackendOptions = {}): Promise<B
 async function threadCount(options: JsBackendOptions): Promise<number> {
   const asked = options.threads ?? 'auto';
   if (asked !== 'auto') {
-    if (!Number.isInteger(asked) || asked < 1) {
-      throw new Error(`createJsBackend: options.threads: expected a positive integer or 'auto', got ${String(asked)}`);
-    }
-    if (asked > 1 && options.precision === 'float64') {
-      throw new Error(`createJsBackend: options.threads: the float64 reference path runs on 1 thread, got ${asked}`);
-    }
     if (asked > 1 && !(await workerAvailable())) {
       throw new Error(`createJsBackend: options.threads: ${asked} threads need ${workerUrl().href}, which is missing (running from the TypeScript sources? build the package first)`);
     }
