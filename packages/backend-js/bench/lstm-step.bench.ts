@@ -241,22 +241,26 @@ for (const f of [fast, threaded]) {
 }
 const naive = naiveState();
 
-// The headline figure: this machine's speed drifts by tens of percent within a minute (shared
+// The headline figure. This machine's speed drifts by tens of percent within a minute (shared
 // cores), so the three implementations take turns, and each round's ratios compare runs that are
-// seconds apart. Reported: the median of the per-round ratios.
+// seconds apart. Within a turn, one untimed step comes first: a step that follows a second or more
+// of other work runs 10–30% slower (caches, and a worker thread that was asleep), while training
+// runs its steps back to back. Reported: the median of the per-round ratios of the timed steps.
 {
-  const ROUNDS = 8;
-  const time = (fn: () => void): number => {
-    const t0 = performance.now();
+  const ROUNDS = 6;
+  const TIMED = 3;
+  const turn = (fn: () => void): number => {
     fn();
-    return performance.now() - t0;
+    const t0 = performance.now();
+    for (let i = 0; i < TIMED; i++) fn();
+    return (performance.now() - t0) / TIMED;
   };
   const rows: { naive: number; one: number; many: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     rows.push({
-      naive: time(() => naiveStep(naive)),
-      one: time(() => fast.be.dispose(fastStep(fast))),
-      many: time(() => threaded.be.dispose(fastStep(threaded))),
+      naive: turn(() => naiveStep(naive)),
+      one: turn(() => fast.be.dispose(fastStep(fast))),
+      many: turn(() => threaded.be.dispose(fastStep(threaded))),
     });
   }
   const median = (a: number[]): number => {
@@ -265,11 +269,12 @@ const naive = naiveState();
   };
   const ms = (k: 'naive' | 'one' | 'many'): string => median(rows.map((r) => r[k])).toFixed(0);
   console.log(
-    `\nLSTM training step B ${B} × T ${T} × I ${I}, H ${H}, ${ROUNDS} interleaved rounds (median):\n` +
+    `\nLSTM training step B ${B} × T ${T} × I ${I}, H ${H}, ${ROUNDS} interleaved rounds of ${TIMED} timed steps (median):\n` +
       `  naive ${ms('naive')} ms, fast 1 thread ${ms('one')} ms, fast ${threaded.be.device} ${ms('many')} ms\n` +
       `  speed-up over naive: 1 thread ${median(rows.map((r) => r.naive / r.one)).toFixed(2)}×, ` +
       `${threaded.be.device.replace(/^.*, /, '').replace(')', '')} ${median(rows.map((r) => r.naive / r.many)).toFixed(2)}×\n`,
   );
+  for (const r of rows) console.log(`  round: naive ${r.naive.toFixed(0)}, 1 thread ${r.one.toFixed(0)}, ${cores} threads ${r.many.toFixed(0)} ms`);
 }
 
 const opts = { iterations: 5, warmupIterations: 1, time: 0, warmupTime: 0 };

@@ -13,7 +13,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { columnSums, copyRange, matmul, matmulNT, matmulTN, transpose } from './matmul.js';
+import { columnSums, copyRange, matmulNT, matmulTN, transpose } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -43,7 +43,6 @@ export function gruForward(
   const { lengths, reverse } = inp;
   const gates = new Float32Array(BT * G);
   matmulNT(inp.x, 0, I, w.wIh, 0, I, gates, 0, G, BT, I, G, false);
-  const wHhT = transpose(w.wHh, 0, H, G, H); // [H, 3H]
   const y = new Float32Array(BT * H);
   const hnAll = training && resetAfter ? new Float32Array(BT * H) : new Float32Array(0);
   const hPrev = training ? new Float32Array(BT * H) : new Float32Array(0);
@@ -55,10 +54,10 @@ export function gruForward(
   const S = maxLength(lengths);
   for (let s = 0; s < S; s++) {
     if (resetAfter) {
-      matmul(h, 0, H, wHhT, 0, G, hw, 0, G, B, H, G, false);
+      matmulNT(h, 0, H, w.wHh, 0, H, hw, 0, G, B, H, G, false);
     } else {
       // r and z blocks first; the n block needs r⊙h.
-      matmul(h, 0, H, wHhT, 0, G, hw, 0, G, B, H, 2 * H, false);
+      matmulNT(h, 0, H, w.wHh, 0, H, hw, 0, G, B, H, 2 * H, false);
       for (let b = 0; b < B; b++) {
         const len = lengths[b]!;
         if (s >= len) continue;
@@ -68,7 +67,7 @@ export function gruForward(
           rh[b * H + k] = r * h[b * H + k]!;
         }
       }
-      matmul(rh, 0, H, wHhT, 2 * H, G, hw, 2 * H, G, B, H, H, false);
+      matmulNT(rh, 0, H, w.wHh, 2 * H * H, H, hw, 2 * H, G, B, H, H, false);
     }
     for (let b = 0; b < B; b++) {
       const len = lengths[b]!;

@@ -18,7 +18,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { copyRange, matmul, matmulNT, transpose, sequenceGradients } from './matmul.js';
+import { copyRange, matmulNT, transpose, sequenceGradients } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -47,7 +47,6 @@ export function lstmForward(
   // The gate buffer first holds the input projection, then is overwritten with activations.
   const gates = new Float32Array(BT * G);
   matmulNT(inp.x, 0, I, w.wIh, 0, I, gates, 0, G, BT, I, G, false);
-  const wHhT = transpose(w.wHh, 0, H, G, H); // [H, 4H]
   const bias = new Float32Array(G);
   for (let j = 0; j < G; j++) bias[j] = w.bIh[j]! + w.bHh[j]!;
   const y = new Float32Array(BT * H);
@@ -59,7 +58,7 @@ export function lstmForward(
   const hw = new Float32Array(B * G);
   const S = maxLength(lengths);
   for (let s = 0; s < S; s++) {
-    matmul(h, 0, H, wHhT, 0, G, hw, 0, G, B, H, G, false);
+    matmulNT(h, 0, H, w.wHh, 0, H, hw, 0, G, B, H, G, false);
     for (let b = 0; b < B; b++) {
       const len = lengths[b]!;
       if (s >= len) continue;

@@ -18,7 +18,7 @@ function naive(a: Float32Array, aOff: number, lda: number, aT: boolean, b: Float
 describe('fast matmul', () => {
   const r = randoms(9);
   // Odd sizes exercise every tail (odd M, K not a multiple of 4, K across several panels).
-  for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [7, 130, 9], [64, 300, 3], [5, 4, 70]] as const) {
+  for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [7, 130, 9], [64, 300, 3], [5, 4, 70], [8, 33, 13]] as const) {
     it(`matmul, matmulTN and matmulNT on sub-blocks, M ${M} K ${K} N ${N}, with and without accumulate`, () => {
       const lda = K + 3, ldb = N + 2, ldo = N + 1, aOff = 2, bOff = 5, oOff = 1;
       const a = Float32Array.from(r(aOff + M * lda));

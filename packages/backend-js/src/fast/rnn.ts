@@ -11,7 +11,7 @@ import {
   type RecurrentUpstream,
   type RecurrentWeights,
 } from '../recurrent-types.js';
-import { copyRange, matmul, matmulNT, transpose, sequenceGradients } from './matmul.js';
+import { copyRange, matmulNT, transpose, sequenceGradients } from './matmul.js';
 
 type W = RecurrentWeights<Float32Array>;
 
@@ -36,7 +36,6 @@ export function rnnForward(
   const { lengths, reverse } = inp;
   const xw = new Float32Array(BT * H);
   matmulNT(inp.x, 0, I, w.wIh, 0, I, xw, 0, H, BT, I, H, false);
-  const wHhT = transpose(w.wHh, 0, H, H, H);
   const bias = new Float32Array(H);
   for (let j = 0; j < H; j++) bias[j] = w.bIh[j]! + w.bHh[j]!;
   const y = new Float32Array(BT * H);
@@ -46,7 +45,7 @@ export function rnnForward(
   const tanh = act === 'tanh';
   const S = maxLength(lengths);
   for (let s = 0; s < S; s++) {
-    matmul(h, 0, H, wHhT, 0, H, hw, 0, H, B, H, H, false);
+    matmulNT(h, 0, H, w.wHh, 0, H, hw, 0, H, B, H, H, false);
     for (let b = 0; b < B; b++) {
       const len = lengths[b]!;
       if (s >= len) continue;
