@@ -32,6 +32,7 @@ export interface BatchLog {
 }
 
 export interface EpochLog {
+  /** 0-based, as in Keras's callbacks. */
   readonly epoch: number;
   readonly loss: number;
   readonly accuracy?: number | undefined;
