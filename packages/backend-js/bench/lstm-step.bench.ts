@@ -244,8 +244,8 @@ const naive = naiveState();
 // The headline figure. This machine's speed drifts by tens of percent within a minute (shared
 // cores), so the three implementations take turns, and each round's ratios compare runs that are
 // seconds apart. Within a turn, one untimed step comes first: a step that follows a second or more
-// of other work runs 10–30% slower (caches, and a worker thread that was asleep), while training
-// runs its steps back to back. Reported: the median of the per-round ratios of the timed steps.
+// of other work ran 7–35% slower (more on two threads, whose worker was asleep), while training runs
+// its steps back to back. Reported: the median of the per-round ratios of the timed steps.
 {
   const ROUNDS = 6;
   const TIMED = 3;
