@@ -202,14 +202,16 @@ export function gruBackward(
   }
   const dx = new Float32Array(BT * I);
   matmulNT(dGx, 0, G, transpose(w.wIh, 0, I, G, I), 0, G, dx, 0, I, BT, G, I, false);
+  // dW = dGᵀ · X as matmulNT's dot products along B·T, with dGx transposed once for all its uses.
+  const dGxT = transpose(dGx, 0, G, BT, G); // [3H, BT]
   const dWIh = new Float32Array(G * I);
-  matmulTN(dGx, 0, G, inp.x, 0, I, dWIh, 0, I, G, BT, I, false);
+  matmulNT(dGxT, 0, BT, transpose(inp.x, 0, I, BT, I), 0, BT, dWIh, 0, I, G, BT, I, false);
   const dWHh = new Float32Array(G * H);
   if (resetAfter) {
     matmulTN(dGh, 0, G, hPrev, 0, H, dWHh, 0, H, G, BT, H, false);
   } else {
-    matmulTN(dGx, 0, G, hPrev, 0, H, dWHh, 0, H, 2 * H, BT, H, false);
-    matmulTN(dGx, 2 * H, G, cache.rh, 0, H, dWHh, 2 * H * H, H, H, BT, H, false);
+    matmulNT(dGxT, 0, BT, transpose(hPrev, 0, H, BT, H), 0, BT, dWHh, 0, H, 2 * H, BT, H, false);
+    matmulNT(dGxT, 2 * H * BT, BT, transpose(cache.rh, 0, H, BT, H), 0, BT, dWHh, 2 * H * H, H, H, BT, H, false);
   }
   return {
     dx,
