@@ -5,8 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** `{ '@rnnkit/x': '<root>/packages/x/src/index.ts', ... }` for every workspace package with a src/index.ts. */
+/**
+ * `{ '@rnnkit/x': '<root>/packages/x/src/index.ts', ... }` for every workspace package with a src/index.ts,
+ * and each subpath export `@rnnkit/x/sub` to `src/sub/index.ts` or `src/sub.ts` (listed first: an alias
+ * matches by prefix, so the longer name must win).
+ */
 export function workspaceAliases() {
+  const subpaths = [];
   const aliases = {};
   for (const group of ['packages', 'apps']) {
     const dir = join(root, group);
@@ -15,8 +20,15 @@ export function workspaceAliases() {
       const pkgFile = join(dir, name, 'package.json');
       const entry = join(dir, name, 'src', 'index.ts');
       if (!existsSync(pkgFile) || !existsSync(entry)) continue;
-      aliases[JSON.parse(readFileSync(pkgFile, 'utf8')).name] = entry;
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+      aliases[pkg.name] = entry;
+      for (const key of Object.keys(pkg.exports ?? {})) {
+        const sub = key.replace(/^\.\//, '');
+        if (key === '.' || sub === 'package.json') continue;
+        const file = [join(dir, name, 'src', sub, 'index.ts'), join(dir, name, 'src', `${sub}.ts`)].find((f) => existsSync(f));
+        if (file) subpaths.push({ find: `${pkg.name}/${sub}`, replacement: file });
+      }
     }
   }
-  return aliases;
+  return [...subpaths, ...Object.entries(aliases).map(([find, replacement]) => ({ find, replacement }))];
 }

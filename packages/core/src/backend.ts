@@ -1,23 +1,31 @@
-// The contract between @rnnkit/core and a compute backend.
+// The contract between @rnnkit/core and a compute backend (specification version 2).
 //
-// Coarse, at layer granularity, as forward/backward pairs (llm.c style): each backend
-// uses its best native path for a whole recurrent layer direction, a dense layer, a
-// loss, an optimizer update. Core owns the model, the training loop, the optimizer
-// policy, clipping, dropout masks and initialisation; the backend owns the arithmetic
-// and the memory. Tensors are opaque handles owned by the backend; core reads values
-// back (async) only at the edges: loss values, predictions, checkpoints.
+// Two layers of kernels, as in Keras 3's backends (one generic `rnn()` loop, optional fused
+// `lstm()`/`gru()`):
+// - primitives: a small set of tensor operations that every cell's step is written in (core's
+//   cells/*.ts). Core's generic recurrent loop runs any cell over time with them, so a new cell
+//   runs on every backend the day it is written, and a backend may trace them into a graph.
+// - fused kernels, optional per cell kind: a whole layer direction in one call (llm.c-style
+//   forward/backward pairs), used when present and checked against the generic path.
+// Plus the layer-level kernels every model needs (dense, embedding, losses, optimizer updates).
 //
-// Shapes in comments: B batch, T time steps, I input features, H hidden size,
-// G gates (RNN 1, LSTM 4, GRU 3), C classes, U dense units, V vocabulary, E embedding size.
+// Every kernel may return a promise (`Awaitable`), so a backend can call its engine's public
+// asynchronous API (onnxruntime's `InferenceSession.run`); core always awaits. Arguments are
+// checked once, in core (`checkedBackend`), before a backend sees them: backends do not re-check.
+//
+// Shapes in comments: B batch, T time steps, I input features, H hidden size, C classes,
+// U dense units, V vocabulary, E embedding size.
 
-import type { CellSpec } from './cells.js';
+import type { CellConfig } from './cells/cell.js';
 
 /** Bumped whenever this interface changes incompatibly; backends declare the version they implement. */
-export const SPECIFICATION_VERSION = 1 as const;
+export const SPECIFICATION_VERSION = 2 as const;
 
 export type DType = 'float32' | 'int32';
 export type FloatArray = Float32Array | Float64Array;
 export type HostArray = Float32Array | Float64Array | Int32Array;
+/** A value or a promise of it: kernels may be asynchronous. */
+export type Awaitable<T> = T | Promise<T>;
 
 /**
  * An opaque, backend-owned tensor handle. Core only reads `shape` and `dtype`.
@@ -31,8 +39,7 @@ export interface Tensor {
 /**
  * What a forward kernel keeps for its backward kernel. Opaque to core; freed with `disposeSaved`.
  * Saved is independent of every handle passed in or returned: the caller may dispose the inputs
- * (x, h0, c0, ids) and the outputs (y, hT, cT) right after forward, and backward must still work.
- * (Share data by reference counting or cheap clones; never by aliasing a handle the caller owns.)
+ * and outputs right after forward, and backward must still work.
  */
 export interface Saved {
   readonly kind: string;
@@ -44,79 +51,71 @@ export type Precision = 'float32' | 'float64';
 export interface Capabilities {
   /** Backward kernels and optimizer updates exist (training works). */
   readonly training: boolean;
-  /** Cell kinds the backend implements. */
-  readonly cells: readonly CellSpec['kind'][];
-  /** GRU `resetAfter: false` (original form) is implemented. */
-  readonly gruResetBefore: boolean;
-  /** Per-sample sequence lengths are honoured. */
-  readonly sequenceLengths: boolean;
 }
 
-/** PyTorch-layout parameters of one recurrent layer direction. */
-export interface RecurrentParams {
-  /** weight_ih_l{k}: [G·H, I] */
-  readonly wIh: Tensor;
-  /** weight_hh_l{k}: [G·H, H] */
-  readonly wHh: Tensor;
-  /** bias_ih_l{k}: [G·H] */
-  readonly bIh: Tensor;
-  /** bias_hh_l{k}: [G·H] */
-  readonly bHh: Tensor;
-}
+/** Element-wise activations of the primitive set. */
+export type Activation = 'sigmoid' | 'tanh' | 'relu';
 
-export interface RecurrentForwardArgs {
-  readonly cell: CellSpec;
-  readonly params: RecurrentParams;
-  /** x: [B, T, I] float32 */
+// ---- fused recurrent kernels ------------------------------------------------------------------
+
+export interface FusedForwardArgs {
+  /** The cell and its options, as its definition in core normalised them. */
+  readonly cell: CellConfig;
+  /** One layer direction's parameters by the cell's local names (`weight_ih`, `bias_hh`, ...). */
+  readonly params: ReadonlyMap<string, Tensor>;
+  /** x: [B, T, I] */
   readonly x: Tensor;
-  /** h0: [B, H]; zeros when absent */
-  readonly h0?: Tensor | undefined;
-  /** c0: [B, H] (LSTM only); zeros when absent */
-  readonly c0?: Tensor | undefined;
+  /** Initial states in the cell's state order (h; or h, c), each [B, ...]; an absent entry is zeros. */
+  readonly states?: readonly (Tensor | undefined)[] | undefined;
   /**
    * Per-sample valid lengths, each in [1, T]; all T when absent. Outputs at padded steps are 0,
-   * the final state is the state after each sample's last valid step, and padding never
-   * changes any result or gradient.
+   * the final states are those after each sample's last valid step, and padding never changes
+   * any result or gradient.
    */
   readonly lengths?: Int32Array | undefined;
   /** Run from each sample's last valid step down to step 0 (the reverse direction of a bidirectional layer). */
   readonly reverse: boolean;
-  /** Keep what backward needs (training). When false, `saved` is undefined and memory is not kept. */
+  /** Keep what backward needs. When false, `saved` is undefined and nothing is kept. */
   readonly training: boolean;
 }
 
-export interface RecurrentForwardResult {
-  /** y: [B, T, H], output at each step (in original time order also when reverse), 0 at padded steps */
+export interface FusedForwardResult {
+  /** y: [B, T, O], the cell's output (state 0) at each step, in original time order, 0 at padded steps */
   readonly y: Tensor;
-  /** hT: [B, H] */
-  readonly hT: Tensor;
-  /** cT: [B, H] (LSTM only) */
-  readonly cT?: Tensor | undefined;
+  /** Final states, in the cell's state order. */
+  readonly states: Tensor[];
   readonly saved?: Saved | undefined;
 }
 
-export interface RecurrentBackwardArgs {
+export interface FusedBackwardArgs {
   readonly saved: Saved;
-  /** dy: [B, T, H]; absent means zero (many-to-one models only send dhT) */
+  /** dy: [B, T, O]; absent means zero */
   readonly dy?: Tensor | undefined;
-  /** dhT: [B, H]; absent means zero */
-  readonly dhT?: Tensor | undefined;
-  /** dcT: [B, H] (LSTM only); absent means zero */
-  readonly dcT?: Tensor | undefined;
+  /** Gradients of the final states, in the cell's state order; absent entries mean zero. */
+  readonly dStates?: readonly (Tensor | undefined)[] | undefined;
 }
 
-export interface RecurrentBackwardResult {
+export interface FusedBackwardResult {
   /** dx: [B, T, I] */
   readonly dx: Tensor;
-  /** dh0: [B, H] */
-  readonly dh0: Tensor;
-  /** dc0: [B, H] (LSTM only) */
-  readonly dc0?: Tensor | undefined;
-  readonly dWIh: Tensor;
-  readonly dWHh: Tensor;
-  readonly dBIh: Tensor;
-  readonly dBHh: Tensor;
+  /** Gradients of the initial states, in the cell's state order. */
+  readonly dStates: Tensor[];
+  /** Parameter gradients by the cell's local names, one for every parameter. */
+  readonly grads: Map<string, Tensor>;
 }
+
+/** A whole layer direction of one cell kind in one call. */
+export interface FusedRecurrentKernel {
+  /** Whether this kernel computes `cell` with these options; absent means every configuration. */
+  supports?(cell: CellConfig): boolean;
+  forward(args: FusedForwardArgs): Awaitable<FusedForwardResult>;
+  backward(args: FusedBackwardArgs): Awaitable<FusedBackwardResult>;
+}
+
+/** Fused kernels a backend provides, by cell kind (`rnn`, `lstm`, `gru`, ...). */
+export type FusedKernels = Readonly<Partial<Record<string, FusedRecurrentKernel>>>;
+
+// ---- layer-level kernel arguments -------------------------------------------------------------
 
 export interface LossResult {
   /** Scalar (shape []) mean loss over the counted elements. */
@@ -152,8 +151,8 @@ export interface RmspropHyper {
 }
 
 /**
- * A compute backend. Every method is synchronous except reads (`read`) and creation
- * (the backend package's async factory), so that GPU backends can queue work.
+ * A compute backend. Tensor creation and disposal are synchronous; every kernel may return a
+ * promise. Core checks every argument before calling (see `checkedBackend`).
  */
 export interface Backend {
   readonly specificationVersion: typeof SPECIFICATION_VERSION;
@@ -163,11 +162,13 @@ export interface Backend {
   readonly device: string;
   readonly precision: Precision;
   readonly capabilities: Capabilities;
+  /** Optional fused whole-sequence kernels; a cell kind without one runs on the generic path. */
+  readonly fused: FusedKernels;
 
-  // ---- tensors -------------------------------------------------------------------------
-  /** Upload host data. Floats are converted to the backend's precision. `data.length` must equal the product of `shape`. */
+  // ---- tensors ---------------------------------------------------------------------------------
+  /** Upload host data. Floats are converted to the backend's precision. */
   tensor(data: HostArray, shape: readonly number[], dtype: DType): Tensor;
-  /** A new tensor of zeros. */
+  /** A new float tensor of zeros. */
   zeros(shape: readonly number[], dtype?: DType): Tensor;
   /** Read back to host. Floats come back in the backend's precision. */
   read(t: Tensor): Promise<FloatArray | Int32Array>;
@@ -178,61 +179,74 @@ export interface Backend {
   /** Free everything this backend holds (sessions, contexts, kernels). The backend is unusable afterwards. */
   close(): void;
 
-  // ---- shape and element-wise helpers core composes layers with -------------------------
-  /** Concatenate along the last axis: a: [..., A], b: [..., B] → [..., A+B] */
-  concatLast(a: Tensor, b: Tensor): Tensor;
-  /** Slice the last axis: x: [..., N] → [..., size] starting at `start` */
-  sliceLast(x: Tensor, start: number, size: number): Tensor;
+  // ---- primitives: what cells' steps are written in (every result is a new tensor) -------------
+  // Why each exists: matmul carries every gate product and its gradients; add/sub/mul/affine
+  // are the gate algebra (1 − z, α·h, masks); addRow/sumRows are a bias and its gradient;
+  // activation/activationGrad the nonlinearities and their derivatives from the output alone (so
+  // backward keeps outputs, not pre-activations); slice/concat/reshape split gate blocks, pick a
+  // time step and join steps and directions. Layer norm and 2-D convolution join for the catalogue.
+
+  /** 2-D product: op(a) · op(b), op = transpose when asked. a: [M, K] (or [K, M]), b: [K, N] (or [N, K]) → [M, N] */
+  matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Awaitable<Tensor>;
   /** Element-wise a + b, same shapes */
-  add(a: Tensor, b: Tensor): Tensor;
-  /** Element-wise x ⊙ mask (dropout: core builds the scaled mask) */
-  mul(x: Tensor, mask: Tensor): Tensor;
-  /** Same data, new shape (same element count) */
-  reshape(x: Tensor, shape: readonly number[]): Tensor;
+  add(a: Tensor, b: Tensor): Awaitable<Tensor>;
+  /** Element-wise a − b, same shapes */
+  sub(a: Tensor, b: Tensor): Awaitable<Tensor>;
+  /** Element-wise a ⊙ b, same shapes */
+  mul(a: Tensor, b: Tensor): Awaitable<Tensor>;
+  /** Element-wise x·scale + shift */
+  affine(x: Tensor, scale: number, shift: number): Awaitable<Tensor>;
+  /** x: [N, K], b: [K] → x + b on every row */
+  addRow(x: Tensor, b: Tensor): Awaitable<Tensor>;
+  /** x: [N, K] → [K], the sum over rows (a bias gradient) */
+  sumRows(x: Tensor): Awaitable<Tensor>;
+  /** Element-wise f(x) */
+  activation(f: Activation, x: Tensor): Awaitable<Tensor>;
+  /** dy ⊙ f′ where y = f(x), from y alone: sigmoid y(1−y), tanh 1−y², relu [y > 0] */
+  activationGrad(f: Activation, y: Tensor, dy: Tensor): Awaitable<Tensor>;
+  /** Slice `size` entries from `start` along `axis` (any rank, any float or int32 tensor) */
+  slice(x: Tensor, axis: number, start: number, size: number): Awaitable<Tensor>;
+  /** Join along `axis`; every other axis equal */
+  concat(xs: readonly Tensor[], axis: number): Awaitable<Tensor>;
+  /** Same data, new shape (same element count); a new handle the caller disposes on its own */
+  reshape(x: Tensor, shape: readonly number[]): Awaitable<Tensor>;
 
-  // ---- layers: forward/backward pairs --------------------------------------------------
-  /** One recurrent layer in one direction. */
-  recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult;
-  recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult;
-
+  // ---- layers: forward/backward pairs ------------------------------------------------------------
   /** Dense (PyTorch Linear): x: [..., I], w: [U, I], b: [U] → y: [..., U] = x wᵀ + b (leading axes flattened) */
-  denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined };
+  denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): Awaitable<{ y: Tensor; saved?: Saved | undefined }>;
   /** dy: [..., U] → dx: [..., I], dw: [U, I], db: [U] */
-  denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor };
+  denseBackward(saved: Saved, dy: Tensor): Awaitable<{ dx: Tensor; dw: Tensor; db: Tensor }>;
 
   /** Embedding: weight: [V, E], ids: [B, T] int32 → y: [B, T, E] */
-  embeddingForward(weight: Tensor, ids: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined };
+  embeddingForward(weight: Tensor, ids: Tensor, training: boolean): Awaitable<{ y: Tensor; saved?: Saved | undefined }>;
   /** dy: [B, T, E] → dWeight: [V, E] (rows of dy summed per token id) */
-  embeddingBackward(saved: Saved, dy: Tensor): { dWeight: Tensor };
+  embeddingBackward(saved: Saved, dy: Tensor): Awaitable<{ dWeight: Tensor }>;
 
-  // ---- losses: value and gradient in one pass -------------------------------------------
+  // ---- losses: value and gradient in one pass ----------------------------------------------------
   /**
    * Softmax cross-entropy. logits: [N, C], labels: [N] int32 in [0, C), weights: [N] float (0/1 mask)
    * or absent. Loss is the mean over samples with weight > 0 (sum of weights); grad is d(loss)/d(logits).
    */
-  softmaxCrossEntropy(logits: Tensor, labels: Tensor, weights?: Tensor): LossResult;
+  softmaxCrossEntropy(logits: Tensor, labels: Tensor, weights?: Tensor): Awaitable<LossResult>;
   /** Sigmoid binary cross-entropy on logits. logits: [N], targets: [N] float in [0, 1]. Mean over N. */
-  sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor): LossResult;
+  sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor): Awaitable<LossResult>;
   /** Mean squared error. predictions, targets: same shape [N, ...]. Mean over all elements. */
-  meanSquaredError(predictions: Tensor, targets: Tensor): LossResult;
+  meanSquaredError(predictions: Tensor, targets: Tensor): Awaitable<LossResult>;
 
-  // ---- predictions ------------------------------------------------------------------------
   /** Row-wise softmax: x: [N, C] → [N, C] */
-  softmax(x: Tensor): Tensor;
-  /** Element-wise logistic sigmoid */
-  sigmoid(x: Tensor): Tensor;
+  softmax(x: Tensor): Awaitable<Tensor>;
 
-  // ---- optimizer arithmetic (policy lives in core); updates are in place on the handles ----
+  // ---- optimizer arithmetic (policy lives in core); updates are in place on the handles ----------
   /** Sum of squares of every element of every tensor, as a scalar tensor (for global-norm clipping). */
-  sumSquares(ts: readonly Tensor[]): Tensor;
+  sumSquares(ts: readonly Tensor[]): Awaitable<Tensor>;
   /** t ← t · s, in place. */
-  scaleInPlace(t: Tensor, s: number): void;
+  scaleInPlace(t: Tensor, s: number): Awaitable<void>;
   /** PyTorch `torch.optim.Adam` (weight decay added to the gradient, as in Adam, not AdamW). */
-  adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamHyper): void;
-  /** PyTorch `torch.optim.SGD`. `velocity` is ignored when momentum is 0. `first` marks the first step (buffer = grad). */
-  sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SgdHyper & { readonly first: boolean }): void;
+  adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamHyper): Awaitable<void>;
+  /** PyTorch `torch.optim.SGD`. `velocity` is unused when momentum is 0. `first` marks the first step (buffer = grad). */
+  sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SgdHyper & { readonly first: boolean }): Awaitable<void>;
   /** PyTorch `torch.optim.RMSprop` (not centered). `buffer` is used only when momentum > 0. */
-  rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, buffer: Tensor, h: RmspropHyper): void;
+  rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, buffer: Tensor, h: RmspropHyper): Awaitable<void>;
 }
 
 /** A backend package's factory. Async because engines load (wasm, ONNX sessions, WebGL contexts). */
