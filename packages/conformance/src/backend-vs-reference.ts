@@ -3,11 +3,11 @@
 // tensor helpers and optimizer updates. Inputs are rounded to float32 first, so both backends
 // receive the same numbers and only the arithmetic differs.
 import { describe, it } from 'vitest';
-import { describeCell, Rng, type Backend, type Tensor } from '@rnnkit/core';
+import { Rng, type Backend, type Tensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { randomArray, roundF32, take } from './host.js';
 import { checkShape, randomDirectionProblem, randomProblem, runDirection, runLayer, type DirectionProblem } from './recurrent-harness.js';
-import { ALL_CELLS, supportsCell, type Suite } from './suite.js';
+import { ALL_CELLS, declaredPaths, describeConfig, type Suite } from './suite.js';
 
 type Results = Record<string, Float64Array | undefined>;
 
@@ -47,8 +47,8 @@ export function describeBackendVsReference(s: Suite): void {
   describe('backend vs float64 reference', () => {
     for (const [ci, cell] of ALL_CELLS.entries()) {
       for (const [vi, v] of VARIANTS.entries()) {
-        const skip = !supportsCell(caps, cell) || (v.lengths && !caps.sequenceLengths);
-        it.skipIf(skip)(`${describeCell(cell)} one direction, ${v.name}: y, hT, cT${caps.training ? ', dx, dh0, dc0, dWIh, dWHh, dBIh, dBHh' : ''}`, async () => {
+        for (const path of declaredPaths(s, cell))
+        it(`${describeConfig(cell)} one direction (${path}), ${v.name}: y, hT, cT${caps.training ? ', dx, dh0, dc0, dWIh, dWHh, dBIh, dBHh' : ''}`, async () => {
           const random = randomDirectionProblem({
             cell,
             B: 3,
@@ -64,11 +64,12 @@ export function describeBackendVsReference(s: Suite): void {
           const upstream = 'upstream' in v ? v.upstream : 'all';
           const p: DirectionProblem =
             upstream === 'states' ? { ...random, dy: undefined } : upstream === 'y' ? { ...random, dhT: undefined, dcT: undefined } : random;
-          await againstReference(s, `${describeCell(cell)} ${v.name}`, 'by name', async (b) => ({ ...(await runDirection(b, p, caps.training)) }) as Results);
+          // The reference runs its fused kernel where it has one: both paths are checked against it.
+          await againstReference(s, `${describeConfig(cell)} (${path}) ${v.name}`, 'by name', async (b) => ({ ...(await runDirection(b, p, caps.training, b === s.backend ? path : declaredPaths({ fusedKinds: Object.keys(b.fused) }, cell)[0])) }) as Results);
         });
       }
-      const skip = !supportsCell(caps, cell) || !caps.sequenceLengths;
-      it.skipIf(skip)(`${describeCell(cell)} 2 stacked bidirectional layers with lengths and initial states (core composition)`, async () => {
+      for (const path of declaredPaths(s, cell))
+      it(`${describeConfig(cell)} 2 stacked bidirectional layers with lengths and initial states (core composition, ${path})`, async () => {
         const p = randomProblem({
           cell,
           B: 3,
@@ -81,8 +82,8 @@ export function describeBackendVsReference(s: Suite): void {
           initialState: true,
           seed: 200 + ci,
         });
-        await againstReference(s, `${describeCell(cell)} stacked bidirectional`, 'by name', async (b) => {
-          const { out, grads } = await runLayer(b, p, caps.training);
+        await againstReference(s, `${describeConfig(cell)} stacked bidirectional (${path})`, 'by name', async (b) => {
+          const { out, grads } = await runLayer(b, p, caps.training, b === s.reference || path === 'fused');
           const r: Results = { y: out.y };
           out.hT.forEach((h, i) => (r[`hT[${i}]`] = h));
           out.cT?.forEach((c, i) => (r[`cT[${i}]`] = c));
@@ -97,13 +98,14 @@ export function describeBackendVsReference(s: Suite): void {
       });
     }
 
-    for (const cell of [{ kind: 'lstm' }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }] as const) {
+    for (const cell of [{ kind: 'lstm', unitForgetBias: false }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }, { kind: 'ctrnn', alpha: 0.3, nonlinearity: 'relu' }]) {
       // Sizes that are not multiples of any block or vector width, larger than one block, so
       // the remainder paths of blocked or vectorised kernels run.
-      it.skipIf(!supportsCell(caps, cell) || !caps.sequenceLengths)(`${describeCell(cell)} at odd, larger sizes (B 5, T 7, I 37, H 67, lengths, reverse)`, async () => {
+      for (const path of declaredPaths(s, cell))
+      it(`${describeConfig(cell)} at odd, larger sizes (B 5, T 7, I 37, H 67, lengths, reverse; ${path})`, async () => {
         for (const reverse of [false, true]) {
           const p = randomDirectionProblem({ cell, B: 5, T: 7, I: 37, H: 67, lengths: Int32Array.from([7, 3, 1, 6, 7]), reverse, initialState: true, seed: 250 });
-          await againstReference(s, `${describeCell(cell)} large${reverse ? ' reverse' : ''}`, 'by name', async (b) => ({ ...(await runDirection(b, p, caps.training)) }) as Results);
+          await againstReference(s, `${describeConfig(cell)} large${reverse ? ' reverse' : ''} (${path})`, 'by name', async (b) => ({ ...(await runDirection(b, p, caps.training, b === s.backend ? path : declaredPaths({ fusedKinds: Object.keys(b.fused) }, cell)[0])) }) as Results);
         }
       });
     }
@@ -117,12 +119,12 @@ export function describeBackendVsReference(s: Suite): void {
       const dy = r32(rng, N * U);
       await againstReference(s, 'dense large', 'by name', async (b) => {
         const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [N, I], 'float32')];
-        const f = b.denseForward(wt, bt, xt, caps.training);
+        const f = await b.denseForward(wt, bt, xt, caps.training);
         b.dispose(xt);
         const out: Results = { y: await take(b, f.y) };
         if (caps.training) {
           const dyt = b.tensor(dy, [N, U], 'float32');
-          const g = b.denseBackward(f.saved!, dyt);
+          const g = await b.denseBackward(f.saved!, dyt);
           b.disposeSaved(f.saved!);
           b.dispose(dyt);
           Object.assign(out, { dx: await take(b, g.dx), dw: await take(b, g.dw), db: await take(b, g.db) });
@@ -142,12 +144,12 @@ export function describeBackendVsReference(s: Suite): void {
       const dy = r32(rng, N * U);
       await againstReference(s, 'dense', 'by name', async (b) => {
         const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [N, I], 'float32')];
-        const f = b.denseForward(wt, bt, xt, caps.training);
+        const f = await b.denseForward(wt, bt, xt, caps.training);
         b.dispose(xt);
         const out: Results = { y: await take(b, f.y) };
         if (caps.training) {
           const dyt = b.tensor(dy, [N, U], 'float32');
-          const g = b.denseBackward(f.saved!, dyt);
+          const g = await b.denseBackward(f.saved!, dyt);
           b.disposeSaved(f.saved!);
           b.dispose(dyt);
           Object.assign(out, { dx: await take(b, g.dx), dw: await take(b, g.dw), db: await take(b, g.db) });
@@ -169,13 +171,13 @@ export function describeBackendVsReference(s: Suite): void {
       const dy = r32(rng, B * T * U);
       await againstReference(s, 'dense over [B, T, I]', 'by name', async (b) => {
         const [wt, bt, xt] = [b.tensor(w, [U, I], 'float32'), b.tensor(bias, [U], 'float32'), b.tensor(x, [B, T, I], 'float32')];
-        const f = b.denseForward(wt, bt, xt, caps.training);
+        const f = await b.denseForward(wt, bt, xt, caps.training);
         b.dispose(xt);
         checkShape('denseForward', 'y', f.y, [B, T, U]);
         const out: Results = { y: await take(b, f.y) };
         if (caps.training) {
           const dyt = b.tensor(dy, [B, T, U], 'float32');
-          const g = b.denseBackward(f.saved!, dyt);
+          const g = await b.denseBackward(f.saved!, dyt);
           b.disposeSaved(f.saved!);
           b.dispose(dyt);
           checkShape('denseBackward', 'dx', g.dx, [B, T, I]);
@@ -197,12 +199,12 @@ export function describeBackendVsReference(s: Suite): void {
       await againstReference(s, 'embedding', 'by name', async (b) => {
         const wt = b.tensor(w, [V, E], 'float32');
         const idt = b.tensor(ids, [B, T], 'int32');
-        const f = b.embeddingForward(wt, idt, caps.training);
+        const f = await b.embeddingForward(wt, idt, caps.training);
         b.dispose(idt);
         const out: Results = { y: await take(b, f.y) };
         if (caps.training) {
           const dyt = b.tensor(dy, [B, T, E], 'float32');
-          out.dWeight = await take(b, b.embeddingBackward(f.saved!, dyt).dWeight);
+          out.dWeight = await take(b, (await b.embeddingBackward(f.saved!, dyt)).dWeight);
           b.disposeSaved(f.saved!);
           b.dispose(dyt);
         }
@@ -234,16 +236,16 @@ export function describeBackendVsReference(s: Suite): void {
           out[`${name} loss`] = await take(b, r.loss);
           out[`${name} grad`] = await take(b, r.grad);
         };
-        await keep('softmaxCrossEntropy', b.softmaxCrossEntropy(lt, lab));
-        await keep('softmaxCrossEntropy(weights)', b.softmaxCrossEntropy(lt, lab, w));
-        await keep('sigmoidBinaryCrossEntropy', b.sigmoidBinaryCrossEntropy(bl, tg));
-        await keep('meanSquaredError', b.meanSquaredError(pt, gt));
+        await keep('softmaxCrossEntropy', await b.softmaxCrossEntropy(lt, lab));
+        await keep('softmaxCrossEntropy(weights)', await b.softmaxCrossEntropy(lt, lab, w));
+        await keep('sigmoidBinaryCrossEntropy', await b.sigmoidBinaryCrossEntropy(bl, tg));
+        await keep('meanSquaredError', await b.meanSquaredError(pt, gt));
         [lt, lab, w, bl, tg, pt, gt].forEach((t) => b.dispose(t));
         return out;
       });
     });
 
-    it('softmax, sigmoid, concatLast, sliceLast, add, mul, reshape, sumSquares, scaleInPlace', async () => {
+    it('softmax, every primitive (matmul in all transposes, add, sub, mul, affine, addRow, sumRows, activations and their gradients, slice, concat, reshape), sumSquares, scaleInPlace', async () => {
       const rng = new Rng(303);
       const a = r32(rng, 2 * 3 * 4, 4);
       const c = r32(rng, 2 * 3 * 2, 4);
@@ -252,24 +254,46 @@ export function describeBackendVsReference(s: Suite): void {
         const at = b.tensor(a, [2, 3, 4], 'float32');
         const ct = b.tensor(c, [2, 3, 2], 'float32');
         const mt = b.tensor(m, [2, 3, 4], 'float32');
-        const flat = b.reshape(at, [6, 4]);
+        const flat = await b.reshape(at, [6, 4]);
         const shapeOf = (t: { shape: readonly number[] }) => Float64Array.from(t.shape);
         const out: Results = {};
         const put = async (name: string, t: Tensor) => {
           out[`${name} shape`] = shapeOf(t);
           out[name] = await take(b, t);
         };
-        await put('softmax', b.softmax(flat));
-        await put('sigmoid', b.sigmoid(at));
-        await put('concatLast', b.concatLast(at, ct));
-        await put('sliceLast(1, 2)', b.sliceLast(at, 1, 2));
-        await put('add', b.add(at, mt));
-        await put('mul', b.mul(at, mt));
-        await put('sumSquares', b.sumSquares([at, ct]));
+        await put('softmax', await b.softmax(flat));
+        for (const f of ['sigmoid', 'tanh', 'relu'] as const) {
+          const y = await b.activation(f, at);
+          await put(`activationGrad ${f}`, await b.activationGrad(f, y, mt));
+          await put(f, y);
+        }
+        await put('concat axis 2', await b.concat([at, ct], 2));
+        const a2 = await b.slice(at, 2, 1, 2);
+        await put('concat axis 0', await b.concat([a2, ct], 0));
+        await put('concat axis 1', await b.concat([a2, ct, a2], 1));
+        for (let axis = 0; axis < 3; axis++) await put(`slice axis ${axis}`, await b.slice(at, axis, 1, 1));
+        await put('slice axis 2 (1, 2)', a2);
+        await put('sub', await b.sub(at, mt));
+        await put('affine', await b.affine(at, -0.5, 0.25));
+        const m64 = await b.reshape(mt, [6, 4]);
+        const c62 = await b.reshape(ct, [6, 2]);
+        const w42 = await b.slice(m64, 0, 0, 4);
+        await put('matmul', await b.matmul(flat, w42, false, false));
+        await put('matmul transposeA', await b.matmul(m64, c62, true, false));
+        await put('matmul transposeB', await b.matmul(flat, m64, false, true));
+        await put('matmul transposeA transposeB', await b.matmul(c62, m64, true, true));
+        const row = await b.slice(await b.reshape(await b.slice(mt, 0, 0, 1), [3, 4]), 0, 0, 1);
+        const row4 = await b.reshape(row, [4]);
+        await put('addRow', await b.addRow(flat, row4));
+        await put('sumRows', await b.sumRows(m64));
+        [m64, c62, w42, row, row4].forEach((t) => b.dispose(t));
+        await put('add', await b.add(at, mt));
+        await put('mul', await b.mul(at, mt));
+        await put('sumSquares', await b.sumSquares([at, ct]));
         const zero = b.zeros([2, 3, 4]);
-        const scaled = b.add(at, zero);
+        const scaled = await b.add(at, zero);
         b.dispose(zero);
-        b.scaleInPlace(scaled, -0.37);
+        await b.scaleInPlace(scaled, -0.37);
         await put('scaleInPlace', scaled);
         await put('reshape', flat);
         // reshape must not alias: the source is still intact and usable after the reshape is disposed.
@@ -279,39 +303,39 @@ export function describeBackendVsReference(s: Suite): void {
       });
     });
 
-    const optimizerCases: { name: string; run: (b: Backend, p: OptState) => void }[] = [
+    const optimizerCases: { name: string; run: (b: Backend, p: OptState) => Promise<void> }[] = [
       {
         name: 'adam (weight decay, 3 steps for bias correction)',
-        run: (b, t) => {
-          for (let step = 1; step <= 3; step++) b.adamUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step });
+        run: async (b, t) => {
+          for (let step = 1; step <= 3; step++) await b.adamUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step });
         },
       },
       {
         name: 'sgd plain (momentum 0)',
-        run: (b, t) => b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, first: true }),
+        run: async (b, t) => await b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, first: true }),
       },
       {
         name: 'sgd momentum 0.9, dampening 0.1, weight decay (2 steps)',
-        run: (b, t) => {
-          for (const first of [true, false]) b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01, first });
+        run: async (b, t) => {
+          for (const first of [true, false]) await b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01, first });
         },
       },
       {
         name: 'sgd nesterov momentum 0.9 (2 steps)',
-        run: (b, t) => {
-          for (const first of [true, false]) b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, first });
+        run: async (b, t) => {
+          for (const first of [true, false]) await b.sgdUpdate(t.param, t.grad, t.s1, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, first });
         },
       },
       {
         name: 'rmsprop without momentum (2 steps)',
-        run: (b, t) => {
-          for (let i = 0; i < 2; i++) b.rmspropUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0.01 });
+        run: async (b, t) => {
+          for (let i = 0; i < 2; i++) await b.rmspropUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0.01 });
         },
       },
       {
         name: 'rmsprop with momentum 0.9 (2 steps)',
-        run: (b, t) => {
-          for (let i = 0; i < 2; i++) b.rmspropUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0.9, weightDecay: 0 });
+        run: async (b, t) => {
+          for (let i = 0; i < 2; i++) await b.rmspropUpdate(t.param, t.grad, t.s1, t.s2, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0.9, weightDecay: 0 });
         },
       },
     ];
@@ -328,7 +352,7 @@ export function describeBackendVsReference(s: Suite): void {
             s1: b.zeros([3, 4]),
             s2: b.zeros([3, 4]),
           };
-          o.run(b, t);
+          await o.run(b, t);
           const out: Results = { param: await take(b, t.param), grad: await take(b, t.grad) };
           out.slot1 = await take(b, t.s1);
           out.slot2 = await take(b, t.s2);

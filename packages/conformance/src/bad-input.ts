@@ -1,5 +1,6 @@
 // Bad input is rejected with an Error whose message names the argument, the expected and the
-// actual value: at the model's edge (through the backend under test) and at backend.tensor().
+// actual value: at the model's edge (through the backend under test), and at every backend call,
+// where core's checked backend (the contract checked once, for every backend) stops it.
 import { describe, expect, it } from 'vitest';
 import { layers, Sequential, type Dataset, type HostTensor } from '@rnnkit/core';
 import type { Suite } from './suite.js';
@@ -9,9 +10,7 @@ function xs(B: number, T: number, F: number, fill = 0.1): HostTensor<Float32Arra
 }
 
 export function describeBadInput(s: Suite): void {
-  const { caps } = s;
-  const cell = caps.cells[0] ?? 'lstm';
-  const recurrent = cell === 'lstm' ? layers.lstm : cell === 'gru' ? layers.gru : layers.rnn;
+  const recurrent = layers.lstm;
 
   describe('bad input', () => {
     const withModel = async (fn: (m: Sequential) => Promise<void>) => {
@@ -103,14 +102,20 @@ export function describeBadInput(s: Suite): void {
       expect(b.liveTensors(), 'a rejected tensor() must not leave a live tensor').toBe(live);
     });
 
-    it('backend kernels reject mismatched arguments, naming the argument, the expected and the actual value, and leak nothing', () => {
+    it('backend kernels reject mismatched arguments, naming the argument, the expected and the actual value, and leak nothing', async () => {
       const b = s.backend;
-      const kind = caps.cells[0] ?? 'lstm';
-      const cellSpec = kind === 'lstm' ? { kind } : kind === 'gru' ? { kind, resetAfter: true } : { kind, nonlinearity: 'tanh' as const };
-      const G = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
       const z = (shape: number[]) => b.zeros(shape);
-      // I = 2, H = 3, B = 2, T = 4
-      const params = { wIh: z([G * 3, 2]), wHh: z([G * 3, 3]), bIh: z([G * 3]), bHh: z([G * 3]) };
+      // I = 2, H = 3, B = 2, T = 4; the generic path's checks are the same calls, so the fused
+      // kernel of any declared cell is the one probed here (LSTM when present).
+      const kind = s.fusedKinds.includes('lstm') ? 'lstm' : s.fusedKinds[0];
+      const cell = kind === 'gru' ? { kind, resetAfter: true } : kind === 'rnn' ? { kind, nonlinearity: 'tanh' } : { kind: kind ?? 'lstm', unitForgetBias: false };
+      const G = cell.kind === 'lstm' ? 4 : cell.kind === 'gru' ? 3 : 1;
+      const params = new Map([
+        ['weight_ih', z([G * 3, 2])],
+        ['weight_hh', z([G * 3, 3])],
+        ['bias_ih', z([G * 3])],
+        ['bias_hh', z([G * 3])],
+      ]);
       const x = z([2, 4, 2]);
       const wideX = z([2, 4, 5]);
       const badH0 = z([3, 3]);
@@ -124,31 +129,36 @@ export function describeBadInput(s: Suite): void {
       const a23 = z([2, 3]);
       const a32 = z([3, 2]);
       const a22 = z([2, 2]);
-      const inputs = [...Object.values(params), x, wideX, badH0, embW, ids, logits, labels, w34, b3, x25, a23, a32, a22];
+      const inputs = [...params.values(), x, wideX, badH0, embW, ids, logits, labels, w34, b3, x25, a23, a32, a22];
       const live = b.liveTensors();
-      const rf = (over: object) => () => b.recurrentForward({ cell: cellSpec, params, x, reverse: false, training: false, ...over });
+      const kernel = kind ? b.fused[kind] : undefined;
+      const rf = (over: object) => () => kernel!.forward({ cell, sizes: { inputSize: 2, hiddenSize: 3 }, params, x, reverse: false, training: false, ...over });
       const cases: { what: string; fn: () => unknown; patterns: RegExp[] }[] = [
-        { what: 'recurrentForward with x of 5 features for wIh [G·H, 2]', fn: rf({ x: wideX }), patterns: [/\b(x|wIh)\b/, /\b5\b/, /\b2\b/] },
-        { what: 'recurrentForward with h0 [3, 3] for B 2', fn: rf({ h0: badH0 }), patterns: [/h0/, /\[3, 3\]/, /\[2, 3\]|\b2\b/] },
         { what: 'embeddingForward with token id 7 for V 5', fn: () => b.embeddingForward(embW, ids, false), patterns: [/ids/, /\b7\b/, /\b5\b/] },
         { what: 'softmaxCrossEntropy with label 3 for C 3', fn: () => b.softmaxCrossEntropy(logits, labels), patterns: [/labels/, /\b3\b/] },
         { what: 'denseForward with x [2, 5] for w [3, 4]', fn: () => b.denseForward(w34, b3, x25, false), patterns: [/\bx\b/, /\b4\b/, /\[2, 5\]/] },
         { what: 'add of [2, 3] and [3, 2]', fn: () => b.add(a23, a32), patterns: [/\[2, 3\]/, /\[3, 2\]/] },
+        { what: 'matmul of [2, 3] and [2, 2]', fn: () => b.matmul(a23, a22, false, false), patterns: [/matmul/, /\[2, 3\]/, /\[2, 2\]/, /\b3\b.*\b2\b/] },
+        { what: 'slice past the end of axis 1 of [2, 3]', fn: () => b.slice(a23, 1, 2, 2), patterns: [/slice/, /\b2\b/, /\b3\b/] },
+        { what: 'concat of [2, 3] and [3, 2] on axis 1', fn: () => b.concat([a23, a32], 1), patterns: [/concat/, /\[2, 3\]/, /\[3, 2\]/] },
         { what: 'reshape of 6 elements to [4, 2]', fn: () => b.reshape(a23, [4, 2]), patterns: [/shape/, /\b6\b/, /\b8\b|\[4, ?2\]/] },
         { what: 'meanSquaredError of [2, 3] against [2, 2]', fn: () => b.meanSquaredError(a23, a22), patterns: [/targets|predictions/, /\[2, 3\]/, /\[2, 2\]/] },
       ];
-      if (caps.sequenceLengths) {
+      if (kernel) {
         cases.push(
-          { what: 'recurrentForward with lengths[0] = 0', fn: rf({ lengths: Int32Array.from([0, 4]) }), patterns: [/lengths/, /\b0\b/, /\b4\b/] },
-          { what: 'recurrentForward with lengths[0] = T + 1', fn: rf({ lengths: Int32Array.from([5, 4]) }), patterns: [/lengths/, /\b5\b/, /\b4\b/] },
-          { what: 'recurrentForward with 1 length for B 2', fn: rf({ lengths: Int32Array.from([4]) }), patterns: [/lengths/, /\b2\b/, /\b1\b/] },
+          { what: `fused ${kind} forward with x of 5 features for weight_ih [G·H, 2]`, fn: rf({ x: wideX }), patterns: [/\b(x|weight_ih)\b/, /\b5\b/, /\b2\b/] },
+          { what: `fused ${kind} forward with h0 [3, 3] for B 2`, fn: rf({ states: [badH0] }), patterns: [/h0/, /\[3, 3\]/, /\[2, 3\]|\b2\b/] },
+          { what: `fused ${kind} forward with lengths[0] = 0`, fn: rf({ lengths: Int32Array.from([0, 4]) }), patterns: [/lengths/, /\b0\b/, /\b4\b/] },
+          { what: `fused ${kind} forward with lengths[0] = T + 1`, fn: rf({ lengths: Int32Array.from([5, 4]) }), patterns: [/lengths/, /\b5\b/, /\b4\b/] },
+          { what: `fused ${kind} forward with 1 length for B 2`, fn: rf({ lengths: Int32Array.from([4]) }), patterns: [/lengths/, /\b2\b/, /\b1\b/] },
+          { what: `fused ${kind} forward without bias_hh`, fn: rf({ params: new Map([...params].filter(([k]) => k !== 'bias_hh')) }), patterns: [/bias_hh/, /missing/] },
         );
       }
       const problems: string[] = [];
       for (const c of cases) {
         let message: string | undefined;
         try {
-          c.fn();
+          await c.fn();
         } catch (e) {
           message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
         }

@@ -1,9 +1,9 @@
 // The suite has teeth: backends broken in small, realistic ways fail its checks. Each broken
 // backend is the real float32 JS backend with one method altered.
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '@rnnkit/core';
+import { checkedBackend, type Backend, type FusedRecurrentKernel } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
-import { checkGoldenCase, loadGoldenCases, type GoldenCase } from './golden.js';
+import { checkGoldenCase, goldenCell, loadGoldenCases, type GoldenCase } from './golden.js';
 import { addingModel, trainAdding } from './learns.js';
 import { modelLeakCounts } from './leaks.js';
 import { toleranceFor } from './tolerance.js';
@@ -20,47 +20,68 @@ function withOverrides(b: Backend, overrides: (real: Backend) => Partial<Backend
   });
 }
 
+/** `b` with the fused kernel of `kind` replaced by `kernel(real)`. */
+function withFused(b: Backend, kind: string, kernel: (real: FusedRecurrentKernel) => FusedRecurrentKernel): Backend {
+  return withOverrides(b, (r) => ({ fused: { ...r.fused, [kind]: kernel(r.fused[kind]!) } }));
+}
+
 const tol = toleranceFor('float32');
 const cases = loadGoldenCases();
 const golden = (name: string): GoldenCase => cases.find((c) => c.name === name)!;
+const check = (b: Backend, name: string, fused = true) => checkGoldenCase(b, golden(name), goldenCell(golden(name))!, tol.forward, tol.gradient, true, fused);
 
 describe('the suite catches broken backends', () => {
-  it('the unbroken float32 backend passes the checks used below', async () => {
-    const b = await createJsBackend({ precision: 'float32' });
-    for (const name of ['lstm', 'lstm_lengths', 'gru_2layer_bidirectional']) await checkGoldenCase(b, golden(name), tol.forward, tol.gradient, true);
+  it('the unbroken float32 backend passes the checks used below, on both paths', async () => {
+    const b = checkedBackend(await createJsBackend({ precision: 'float32' }));
+    for (const name of ['lstm', 'lstm_lengths', 'gru_2layer_bidirectional']) for (const fused of [true, false]) await check(b, name, fused);
   });
 
-  it('a 1% error in one weight gradient (dWHh) fails the golden gradients', async () => {
+  it('a 1% error in one weight gradient (dWHh) of the fused kernel fails the golden gradients', async () => {
     const real = await createJsBackend({ precision: 'float32' });
-    const b = withOverrides(real, (r) => ({
-      recurrentBackward(args) {
-        const g = r.recurrentBackward(args);
-        r.scaleInPlace(g.dWHh, 1.01);
+    const b = withFused(real, 'lstm', (k) => ({
+      forward: (args) => k.forward(args),
+      async backward(args) {
+        const g = await k.backward(args);
+        await real.scaleInPlace(g.grads.get('weight_hh')!, 1.01);
         return g;
       },
     }));
-    await expect(checkGoldenCase(b, golden('lstm'), tol.forward, tol.gradient, true)).rejects.toThrow(/gradient weight_hh_l0/);
+    await expect(check(b, 'lstm')).rejects.toThrow(/gradient weight_hh_l0/);
+  });
+
+  it('a 1% error in one primitive (the sigmoid derivative) fails the generic path', async () => {
+    const real = await createJsBackend({ precision: 'float32' });
+    const b = withOverrides(real, (r) => ({
+      async activationGrad(f, y, dy) {
+        const g = await r.activationGrad(f, y, dy);
+        if (f === 'sigmoid') await r.scaleInPlace(g, 1.01);
+        return g;
+      },
+    }));
+    await check(b, 'lstm', true);
+    await expect(check(b, 'lstm', false)).rejects.toThrow(/gradient/);
   });
 
   it('ignoring sequence lengths fails the lengths golden case', async () => {
     const real = await createJsBackend({ precision: 'float32' });
-    const b = withOverrides(real, (r) => ({ recurrentForward: (args) => r.recurrentForward({ ...args, lengths: undefined }) }));
-    await expect(checkGoldenCase(b, golden('lstm_lengths'), tol.forward, tol.gradient, true)).rejects.toThrow(/output/);
+    const b = withFused(real, 'lstm', (k) => ({ forward: (args) => k.forward({ ...args, lengths: undefined }), backward: (args) => k.backward(args) }));
+    await expect(check(b, 'lstm_lengths')).rejects.toThrow(/output/);
   });
 
   it('ignoring reverse fails the bidirectional golden case', async () => {
     const real = await createJsBackend({ precision: 'float32' });
-    const b = withOverrides(real, (r) => ({ recurrentForward: (args) => r.recurrentForward({ ...args, reverse: false }) }));
-    await expect(checkGoldenCase(b, golden('gru_2layer_bidirectional'), tol.forward, tol.gradient, true)).rejects.toThrow(/output/);
+    const b = withFused(real, 'gru', (k) => ({ forward: (args) => k.forward({ ...args, reverse: false }), backward: (args) => k.backward(args) }));
+    await expect(check(b, 'gru_2layer_bidirectional')).rejects.toThrow(/output/);
   });
 
   it('a backward pass that drops the input-weight gradient cannot learn the adding problem', async () => {
     const real = await createJsBackend({ precision: 'float32' });
     // dWIh = 0: the input weights never learn to read the marker.
-    const b = withOverrides(real, (r) => ({
-      recurrentBackward(args) {
-        const g = r.recurrentBackward(args);
-        r.scaleInPlace(g.dWIh, 0);
+    const b = withFused(real, 'lstm', (k) => ({
+      forward: (args) => k.forward(args),
+      async backward(args) {
+        const g = await k.backward(args);
+        await real.scaleInPlace(g.grads.get('weight_ih')!, 0);
         return g;
       },
     }));

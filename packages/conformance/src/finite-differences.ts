@@ -2,11 +2,11 @@
 // that every backward kernel is the derivative of its own forward (the golden cases then prove
 // the forward is the right equation). Runs on the reference only: float32 is too coarse for it.
 import { describe, expect, it } from 'vitest';
-import { describeCell, Rng, type Backend, type LossResult, type Tensor } from '@rnnkit/core';
+import { Rng, type Backend, type LossResult, type Tensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { dot, randomArray, take } from './host.js';
 import { layerLoss, randomProblem, runLayer, type LayerProblem } from './recurrent-harness.js';
-import { ALL_CELLS, type Suite } from './suite.js';
+import { ALL_CELLS, describeConfig, type Suite } from './suite.js';
 import { FINITE_DIFFERENCE_EPS, FINITE_DIFFERENCE_TOLERANCE } from './tolerance.js';
 
 const EPS = FINITE_DIFFERENCE_EPS;
@@ -26,9 +26,9 @@ async function numericGradient(v: Float64Array, f: () => Promise<number>): Promi
   return g;
 }
 
-async function checkLayer(ref: Backend, p: LayerProblem, what: string): Promise<void> {
-  const { grads } = await runLayer(ref, p, true);
-  const loss = async () => layerLoss(p, (await runLayer(ref, p, false)).out);
+async function checkLayer(ref: Backend, p: LayerProblem, what: string, fused = true): Promise<void> {
+  const { grads } = await runLayer(ref, p, true, fused);
+  const loss = async () => layerLoss(p, (await runLayer(ref, p, false, fused)).out);
   const check = async (name: string, v: Float64Array, analytic: Float64Array) =>
     expectClose(analytic, await numericGradient(v, loss), FINITE_DIFFERENCE_TOLERANCE, `${what}: d loss / d ${name} (analytic vs central differences)`);
   await check('x', p.x, grads!.dx);
@@ -41,12 +41,12 @@ async function checkLoss(
   ref: Backend,
   logits: Float64Array,
   shape: number[],
-  run: (logits: Tensor) => LossResult,
+  run: (logits: Tensor) => Promise<LossResult>,
   what: string,
 ): Promise<void> {
   const value = async (): Promise<{ loss: number; grad: Float64Array }> => {
     const t = ref.tensor(logits, shape, 'float32');
-    const r = run(t);
+    const r = await run(t);
     ref.dispose(t);
     return { loss: (await take(ref, r.loss))[0]!, grad: await take(ref, r.grad) };
   };
@@ -58,11 +58,12 @@ async function checkLoss(
 export function describeFiniteDifferences(s: Suite): void {
   describe('finite differences of the float64 reference', () => {
     for (const cell of ALL_CELLS) {
-      it(`${describeCell(cell)}: one layer, plain`, async () => {
+      it(`${describeConfig(cell)}: one layer, plain (fused where the reference has it, and generic)`, async () => {
         const p = randomProblem({ cell, B: 2, T: 3, inputSize: 3, hiddenSize: 3, seed: 11 });
-        await checkLayer(s.reference, p, `${describeCell(cell)} plain`);
+        await checkLayer(s.reference, p, `${describeConfig(cell)} plain`);
+        await checkLayer(s.reference, p, `${describeConfig(cell)} plain (generic)`, false);
       });
-      it(`${describeCell(cell)}: 2 layers, bidirectional (reverse direction), lengths, initial states`, async () => {
+      it(`${describeConfig(cell)}: 2 layers, bidirectional (reverse direction), lengths, initial states`, async () => {
         const p = randomProblem({
           cell,
           B: 2,
@@ -75,7 +76,8 @@ export function describeFiniteDifferences(s: Suite): void {
           initialState: true,
           seed: 12,
         });
-        await checkLayer(s.reference, p, `${describeCell(cell)} stacked bidirectional lengths`);
+        await checkLayer(s.reference, p, `${describeConfig(cell)} stacked bidirectional lengths`);
+        await checkLayer(s.reference, p, `${describeConfig(cell)} stacked bidirectional lengths (generic)`, false);
       });
     }
 
@@ -89,12 +91,12 @@ export function describeFiniteDifferences(s: Suite): void {
       const dy = randomArray(rng, N * U);
       const run = async (training: boolean) => {
         const [wt, bt, xt] = [ref.tensor(w, [U, I], 'float32'), ref.tensor(bias, [U], 'float32'), ref.tensor(x, [N, I], 'float32')];
-        const f = ref.denseForward(wt, bt, xt, training);
+        const f = await ref.denseForward(wt, bt, xt, training);
         const y = await take(ref, f.y);
         let g: { dx: Float64Array; dw: Float64Array; db: Float64Array } | undefined;
         if (training) {
           const dyt = ref.tensor(dy, [N, U], 'float32');
-          const r = ref.denseBackward(f.saved!, dyt);
+          const r = await ref.denseBackward(f.saved!, dyt);
           ref.disposeSaved(f.saved!);
           ref.dispose(dyt);
           g = { dx: await take(ref, r.dx), dw: await take(ref, r.dw), db: await take(ref, r.db) };
@@ -119,12 +121,12 @@ export function describeFiniteDifferences(s: Suite): void {
       const run = async (training: boolean) => {
         const wt = ref.tensor(weight, [V, E], 'float32');
         const it = ref.tensor(ids, [B, T], 'int32');
-        const f = ref.embeddingForward(wt, it, training);
+        const f = await ref.embeddingForward(wt, it, training);
         const y = await take(ref, f.y);
         let dW: Float64Array | undefined;
         if (training) {
           const dyt = ref.tensor(dy, [B, T, E], 'float32');
-          const r = ref.embeddingBackward(f.saved!, dyt);
+          const r = await ref.embeddingBackward(f.saved!, dyt);
           ref.disposeSaved(f.saved!);
           ref.dispose(dyt);
           dW = await take(ref, r.dWeight);
@@ -147,8 +149,8 @@ export function describeFiniteDifferences(s: Suite): void {
       const logits = randomArray(rng, N * C, 2);
       const labels = ref.tensor(Int32Array.from([0, 2, 1, 2]), [N], 'int32');
       const weights = ref.tensor(Float64Array.from([1, 0, 1, 1]), [N], 'float32');
-      await checkLoss(ref, logits, [N, C], (t) => ref.softmaxCrossEntropy(t, labels), 'softmaxCrossEntropy');
-      await checkLoss(ref, logits, [N, C], (t) => ref.softmaxCrossEntropy(t, labels, weights), 'softmaxCrossEntropy with weights');
+      await checkLoss(ref, logits, [N, C], async (t) => await ref.softmaxCrossEntropy(t, labels), 'softmaxCrossEntropy');
+      await checkLoss(ref, logits, [N, C], async (t) => await ref.softmaxCrossEntropy(t, labels, weights), 'softmaxCrossEntropy with weights');
       ref.dispose(labels);
       ref.dispose(weights);
     });
@@ -158,7 +160,7 @@ export function describeFiniteDifferences(s: Suite): void {
       const rng = new Rng(24);
       const logits = randomArray(rng, 5, 3);
       const targets = ref.tensor(Float64Array.from([0, 1, 1, 0, 0.3]), [5], 'float32');
-      await checkLoss(ref, logits, [5], (t) => ref.sigmoidBinaryCrossEntropy(t, targets), 'sigmoidBinaryCrossEntropy');
+      await checkLoss(ref, logits, [5], async (t) => await ref.sigmoidBinaryCrossEntropy(t, targets), 'sigmoidBinaryCrossEntropy');
       ref.dispose(targets);
     });
 
@@ -167,7 +169,7 @@ export function describeFiniteDifferences(s: Suite): void {
       const rng = new Rng(25);
       const pred = randomArray(rng, 6);
       const targets = ref.tensor(randomArray(rng, 6), [2, 3], 'float32');
-      await checkLoss(ref, pred, [2, 3], (t) => ref.meanSquaredError(t, targets), 'meanSquaredError');
+      await checkLoss(ref, pred, [2, 3], async (t) => await ref.meanSquaredError(t, targets), 'meanSquaredError');
       ref.dispose(targets);
     });
   });

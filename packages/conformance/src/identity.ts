@@ -22,10 +22,13 @@ export function describeIdentity(s: Suite): void {
     it('capabilities are declared', () => {
       const c = s.backend.capabilities;
       expect(typeof c.training).toBe('boolean');
-      expect(typeof c.gruResetBefore).toBe('boolean');
-      expect(typeof c.sequenceLengths).toBe('boolean');
-      expect(c.cells.length).toBeGreaterThan(0);
-      for (const cell of c.cells) expect(['rnn', 'lstm', 'gru']).toContain(cell);
+      expect(Object.keys(c).sort()).toEqual(['training']);
+      // Fused kernels are optional; each one declared is a forward/backward pair.
+      for (const [kind, k] of Object.entries(s.backend.fused)) {
+        expect(typeof k?.forward, `fused.${kind}.forward`).toBe('function');
+        expect(typeof k?.backward, `fused.${kind}.backward`).toBe('function');
+      }
+      expect(s.backend.specificationVersion).toBe(2);
     });
     it('read() returns floats in the declared precision and int32 as Int32Array, with the values uploaded', async () => {
       const b = s.backend;

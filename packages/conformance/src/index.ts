@@ -3,7 +3,7 @@
 //   import { createJsBackend } from './index.js';
 //   describeConformance(() => createJsBackend({ precision: 'float32' }));
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { Backend } from '@rnnkit/core';
+import { checkedBackend, type Backend } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { describeGolden } from './golden.js';
 import { describeFiniteDifferences } from './finite-differences.js';
@@ -22,7 +22,7 @@ import { toleranceFor } from './tolerance.js';
 export type { ConformanceOptions, Suite } from './suite.js';
 export { toleranceFor, type Tolerance } from './tolerance.js';
 export { compareArrays, expectClose, expectEqual, type Comparison } from './compare.js';
-export { loadGoldenCases, type GoldenCase } from './golden.js';
+export { loadGoldenCases, loadVariantCases, type GoldenCase } from './golden.js';
 
 /**
  * Defines the conformance suite (vitest `describe`/`it` blocks) for a backend factory. A first
@@ -38,13 +38,14 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
   }
   describe(`rnnkit conformance${options.label ? `: ${options.label}` : ''}`, async () => {
     const probe = await createBackend();
-    const declared = { name: probe.name, device: probe.device, precision: probe.precision, capabilities: probe.capabilities };
+    const declared = { name: probe.name, device: probe.device, precision: probe.precision, capabilities: probe.capabilities, fusedKinds: Object.keys(probe.fused ?? {}).filter((k) => probe.fused[k]) };
     probe.close();
     let backend: Backend | undefined;
     let reference: Backend | undefined;
     beforeAll(async () => {
-      backend = await createBackend();
-      reference = await createJsBackend({ precision: 'float64' });
+      // Behind core's argument checks, as every model sees a backend.
+      backend = checkedBackend(await createBackend());
+      reference = checkedBackend(await createJsBackend({ precision: 'float64' }));
     });
     afterAll(() => {
       backend?.close();
@@ -61,6 +62,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       },
       tol: toleranceFor(declared.precision),
       caps: declared.capabilities,
+      fusedKinds: declared.fusedKinds,
       leakSteps,
     };
     describe(`${declared.name} (${declared.precision}, ${declared.device})`, () => {

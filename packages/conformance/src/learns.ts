@@ -63,7 +63,7 @@ export function addingModel(s: Suite['backend']): Sequential {
 
 export function describeLearns(s: Suite): void {
   describe('learns a real task', () => {
-    it.skipIf(!s.caps.training || !s.caps.cells.includes('lstm'))(
+    it.skipIf(!s.caps.training)(
       `adding problem (T=${T}, LSTM ${HIDDEN}): held-out MSE < ${THRESHOLD} (mean predictor ≈ 0.17) within ${MAX_STEPS} steps`,
       async () => {
         const model = addingModel(s.backend);

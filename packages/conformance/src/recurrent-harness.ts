@@ -1,20 +1,23 @@
 // Runs a whole recurrent layer (core's `recurrentLayerForward/Backward`: stacked, bidirectional)
-// or one backend direction kernel on host float64 data, and returns every result on the host.
-// Used by the golden cases, finite differences, backend-vs-reference and sequence-length tests.
+// or one layer direction — through the backend's fused kernel or core's generic path — on host
+// float64 data, and returns every result on the host. Used by the golden cases, finite
+// differences, backend-vs-reference and sequence-length tests. States by index: h0/hT/dh0 are
+// the cell's state 0 (h), c0/cT/dc0 its state 1 (c, LSTM only).
+import { cellDefinition, Rng, type Backend, type CellConfig, type Tensor } from '@rnnkit/core';
 import {
   directionCount,
-  disposeRecurrentSaved,
-  gateCount,
-  hasCellState,
+  disposeGenericSaved,
+  fusedKernelFor,
+  genericBackward,
+  genericForward,
+  outputFeatures,
   recurrentLayerBackward,
   recurrentLayerForward,
   recurrentParamShapes,
-  Rng,
-  type Backend,
-  type CellSpec,
+  disposeRecurrentSaved,
+  type GenericSaved,
   type RecurrentConfig,
-  type Tensor,
-} from '@rnnkit/core';
+} from '@rnnkit/core/internal';
 import { dot, randomArray, readF64, roundF32, take } from './host.js';
 
 /** One recurrent layer problem on the host, in float64. */
@@ -64,32 +67,48 @@ function uploadParams(b: Backend, p: LayerProblem): Map<string, Tensor> {
   return m;
 }
 
+/** The cell's per-sample state shapes (h; h, c) for layer 0. */
+function stateShapes(cfg: RecurrentConfig): (readonly number[])[] {
+  return cfg.def.states(cfg.cell, { inputSize: cfg.inputSize, hiddenSize: cfg.hiddenSize }).map((s) => s.shape);
+}
+
+/** The cell's configuration from its kind and options, checked by its definition. */
+export function cellConfig(kind: string, options: Readonly<Record<string, unknown>> = {}): { def: RecurrentConfig['def']; cell: CellConfig } {
+  const def = cellDefinition(kind);
+  return { def, cell: def.configure(options, `cell ${kind}`) };
+}
+
+/** Which paths run `cell` on `b`: always core's generic loop, and the backend's fused kernel when it has one. */
+export function pathsFor(b: Backend, cell: CellConfig): ('fused' | 'generic')[] {
+  return fusedKernelFor(b.fused, cell) ? ['fused', 'generic'] : ['generic'];
+}
+
 /** Forward (and, with `backward`, backward) of the composed layer; everything is disposed. */
-export async function runLayer(b: Backend, p: LayerProblem, backward: boolean): Promise<{ out: LayerOutputs; grads?: LayerGrads }> {
+export async function runLayer(b: Backend, p: LayerProblem, backward: boolean, fused = true): Promise<{ out: LayerOutputs; grads?: LayerGrads }> {
   const { cfg, B, T } = p;
-  const H = cfg.hiddenSize;
-  const lstm = hasCellState(cfg.cell.kind);
+  const shapes = stateShapes(cfg);
+  const two = shapes.length > 1;
   const params = uploadParams(b, p);
   const x = upload(b, p.x, [B, T, cfg.inputSize]);
-  const h0 = p.h0?.map((v) => upload(b, v, [B, H]));
-  const c0 = lstm ? p.c0?.map((v) => upload(b, v, [B, H])) : undefined;
-  const fwd = recurrentLayerForward(b, cfg, params, { x, h0, c0, lengths: p.lengths, training: backward });
+  const h0 = p.h0?.map((v) => upload(b, v, [B, ...shapes[0]!]));
+  const c0 = two ? p.c0?.map((v) => upload(b, v, [B, ...shapes[1]!])) : undefined;
+  const fwd = await recurrentLayerForward(b, cfg, params, { x, states: [h0, c0].slice(0, shapes.length), lengths: p.lengths, training: backward, fused });
   // Inputs may be freed right after forward (the contract); doing so here checks it.
   b.dispose(x);
   h0?.forEach((t) => b.dispose(t));
   c0?.forEach((t) => b.dispose(t));
   const out: LayerOutputs = {
     y: await take(b, fwd.y),
-    hT: await Promise.all(fwd.hT.map((t) => take(b, t))),
-    cT: fwd.cT ? await Promise.all(fwd.cT.map((t) => take(b, t))) : undefined,
+    hT: await Promise.all(fwd.states[0]!.map((t) => take(b, t))),
+    cT: two ? await Promise.all(fwd.states[1]!.map((t) => take(b, t))) : undefined,
   };
   let grads: LayerGrads | undefined;
   if (backward) {
     const dirs = directionCount(cfg);
-    const dy = p.dy ? upload(b, p.dy, [B, T, dirs * H]) : undefined;
-    const dhT = p.dhT?.map((v) => upload(b, v, [B, H]));
-    const dcT = lstm ? p.dcT?.map((v) => upload(b, v, [B, H])) : undefined;
-    const g = recurrentLayerBackward(b, cfg, fwd.saved!, { dy, dhT, dcT });
+    const dy = p.dy ? upload(b, p.dy, [B, T, dirs * outputFeatures(cfg)]) : undefined;
+    const dhT = p.dhT?.map((v) => upload(b, v, [B, ...shapes[0]!]));
+    const dcT = two ? p.dcT?.map((v) => upload(b, v, [B, ...shapes[1]!])) : undefined;
+    const g = await recurrentLayerBackward(b, cfg, fwd.saved!, { dy, dStates: [dhT, dcT].slice(0, shapes.length) });
     disposeRecurrentSaved(b, fwd.saved!);
     if (dy) b.dispose(dy);
     dhT?.forEach((t) => b.dispose(t));
@@ -98,8 +117,8 @@ export async function runLayer(b: Backend, p: LayerProblem, backward: boolean): 
     for (const [name, t] of g.grads) named.set(name, await take(b, t));
     grads = {
       dx: await take(b, g.dx),
-      dh0: await Promise.all(g.dh0.map((t) => take(b, t))),
-      dc0: g.dc0 ? await Promise.all(g.dc0.map((t) => take(b, t))) : undefined,
+      dh0: await Promise.all(g.dStates[0]!.map((t) => take(b, t))),
+      dc0: two ? await Promise.all(g.dStates[1]!.map((t) => take(b, t))) : undefined,
       params: named,
     };
   }
@@ -116,7 +135,7 @@ export function layerLoss(p: LayerProblem, out: LayerOutputs): number {
 }
 
 export interface ProblemOptions {
-  readonly cell: CellSpec;
+  readonly cell: CellConfig;
   readonly B: number;
   readonly T: number;
   readonly inputSize: number;
@@ -137,6 +156,7 @@ export interface ProblemOptions {
 export function randomProblem(o: ProblemOptions): LayerProblem {
   const rng = new Rng(o.seed);
   const cfg: RecurrentConfig = {
+    def: cellDefinition(o.cell.kind),
     cell: o.cell,
     inputSize: o.inputSize,
     hiddenSize: o.hiddenSize,
@@ -148,7 +168,7 @@ export function randomProblem(o: ProblemOptions): LayerProblem {
   for (const { name, shape } of recurrentParamShapes(cfg)) params.set(name, r(shape.reduce((a, c) => a * c, 1), 0.6));
   const S = cfg.numLayers * directionCount(cfg);
   const H = cfg.hiddenSize;
-  const lstm = hasCellState(cfg.cell.kind);
+  const lstm = stateShapes(cfg).length > 1;
   const states = () => Array.from({ length: S }, () => r(o.B * H, 0.8));
   return {
     cfg,
@@ -159,21 +179,21 @@ export function randomProblem(o: ProblemOptions): LayerProblem {
     h0: o.initialState ? states() : undefined,
     c0: o.initialState && lstm ? states() : undefined,
     lengths: o.lengths,
-    dy: r(o.B * o.T * directionCount(cfg) * H),
+    dy: r(o.B * o.T * directionCount(cfg) * outputFeatures(cfg)),
     dhT: states(),
     dcT: lstm ? states() : undefined,
   };
 }
 
-// ---- one direction, straight on the backend kernel ----------------------------------------------
+// ---- one direction: the backend's fused kernel, or core's generic loop on its primitives ----------
 
 export interface DirectionProblem {
-  readonly cell: CellSpec;
+  readonly cell: CellConfig;
   readonly B: number;
   readonly T: number;
   readonly I: number;
   readonly H: number;
-  /** wIh [G·H, I], wHh [G·H, H], bIh, bHh [G·H] */
+  /** wIh [G·H, I], wHh [G·H, H], bIh, bHh [G·H] (the classic four; every cell of ALL_CELLS has them) */
   readonly wIh: Float64Array;
   readonly wHh: Float64Array;
   readonly bIh: Float64Array;
@@ -207,65 +227,78 @@ export function checkShape(where: string, name: string, t: Tensor | undefined, s
   if (got !== `[${shape.join(', ')}]`) throw new Error(`${where}: ${name}: expected shape [${shape.join(', ')}], got ${got}`);
 }
 
-/** `backend.recurrentForward` (+ `recurrentBackward`) on one direction; everything is disposed. */
-export async function runDirection(b: Backend, p: DirectionProblem, backward: boolean): Promise<DirectionResults> {
-  const G = gateCount(p.cell.kind);
-  const lstm = hasCellState(p.cell.kind);
+/** Gate blocks G of a classic-layout cell (weight_ih: [G·H, I]). */
+function gates(cell: CellConfig, I: number, H: number): number {
+  return cellDefinition(cell.kind).params(cell, { inputSize: I, hiddenSize: H })[0]!.shape[0]! / H;
+}
+
+/** One direction on `path`; everything is disposed. */
+export async function runDirection(b: Backend, p: DirectionProblem, backward: boolean, path: 'fused' | 'generic' = 'fused'): Promise<DirectionResults> {
+  const def = cellDefinition(p.cell.kind);
   const { B, T, I, H } = p;
-  const params = {
-    wIh: upload(b, p.wIh, [G * H, I]),
-    wHh: upload(b, p.wHh, [G * H, H]),
-    bIh: upload(b, p.bIh, [G * H]),
-    bHh: upload(b, p.bHh, [G * H]),
-  };
+  const G = gates(p.cell, I, H);
+  const lstm = def.states(p.cell, { inputSize: I, hiddenSize: H }).length > 1;
+  const params = new Map([
+    ['weight_ih', upload(b, p.wIh, [G * H, I])],
+    ['weight_hh', upload(b, p.wHh, [G * H, H])],
+    ['bias_ih', upload(b, p.bIh, [G * H])],
+    ['bias_hh', upload(b, p.bHh, [G * H])],
+  ]);
   const x = upload(b, p.x, [B, T, I]);
   const h0 = p.h0 ? upload(b, p.h0, [B, H]) : undefined;
   const c0 = p.c0 && lstm ? upload(b, p.c0, [B, H]) : undefined;
-  const f = b.recurrentForward({ cell: p.cell, params, x, h0, c0, lengths: p.lengths, reverse: p.reverse, training: backward });
+  const kernel = path === 'fused' ? fusedKernelFor(b.fused, p.cell) : undefined;
+  if (path === 'fused' && !kernel) throw new Error(`runDirection: ${b.name} has no fused kernel for ${def.describe(p.cell)}`);
+  const where = `${path} ${def.describe(p.cell)}`;
+  const args = { x, states: lstm ? [h0, c0] : [h0], lengths: p.lengths, reverse: p.reverse, training: backward };
+  const sizes = { inputSize: I, hiddenSize: H };
+  const f = kernel ? await kernel.forward({ cell: p.cell, sizes, params, ...args }) : await genericForward(b, def, p.cell, sizes, params, args);
   b.dispose(x);
   if (h0) b.dispose(h0);
   if (c0) b.dispose(c0);
-  checkShape('recurrentForward', 'y', f.y, [B, T, H]);
-  checkShape('recurrentForward', 'hT', f.hT, [B, H]);
-  if (lstm) checkShape('recurrentForward', 'cT', f.cT, [B, H]);
+  checkShape(`${where} forward`, 'y', f.y, [B, T, H]);
+  checkShape(`${where} forward`, 'hT', f.states[0], [B, H]);
+  if (lstm) checkShape(`${where} forward`, 'cT', f.states[1], [B, H]);
   if (backward !== (f.saved !== undefined)) {
-    throw new Error(`recurrentForward: saved: expected ${backward ? 'a Saved' : 'undefined'} for training: ${backward}, got ${String(f.saved)}`);
+    throw new Error(`${where} forward: saved: expected ${backward ? 'a Saved' : 'undefined'} for training: ${backward}, got ${String(f.saved)}`);
   }
   const y = await take(b, f.y);
-  const hT = await take(b, f.hT);
-  const cT = f.cT ? await take(b, f.cT) : undefined;
+  const hT = await take(b, f.states[0]!);
+  const cT = lstm ? await take(b, f.states[1]!) : undefined;
   let out: DirectionResults = { y, hT, cT };
   if (backward) {
     const dy = p.dy ? upload(b, p.dy, [B, T, H]) : undefined;
     const dhT = p.dhT ? upload(b, p.dhT, [B, H]) : undefined;
     const dcT = p.dcT && lstm ? upload(b, p.dcT, [B, H]) : undefined;
-    const g = b.recurrentBackward({ saved: f.saved!, dy, dhT, dcT });
-    b.disposeSaved(f.saved!);
+    const bargs = { dy, dStates: lstm ? [dhT, dcT] : [dhT] };
+    const g = kernel ? await kernel.backward({ saved: f.saved!, ...bargs }) : await genericBackward(b, f.saved as GenericSaved, bargs);
+    if (kernel) b.disposeSaved(f.saved!);
+    else disposeGenericSaved(b, f.saved as GenericSaved);
     for (const t of [dy, dhT, dcT]) if (t) b.dispose(t);
-    checkShape('recurrentBackward', 'dx', g.dx, [B, T, I]);
-    checkShape('recurrentBackward', 'dh0', g.dh0, [B, H]);
-    if (lstm) checkShape('recurrentBackward', 'dc0', g.dc0, [B, H]);
-    checkShape('recurrentBackward', 'dWIh', g.dWIh, [G * H, I]);
-    checkShape('recurrentBackward', 'dWHh', g.dWHh, [G * H, H]);
-    checkShape('recurrentBackward', 'dBIh', g.dBIh, [G * H]);
-    checkShape('recurrentBackward', 'dBHh', g.dBHh, [G * H]);
+    checkShape(`${where} backward`, 'dx', g.dx, [B, T, I]);
+    checkShape(`${where} backward`, 'dh0', g.dStates[0], [B, H]);
+    if (lstm) checkShape(`${where} backward`, 'dc0', g.dStates[1], [B, H]);
+    checkShape(`${where} backward`, 'dWIh', g.grads.get('weight_ih'), [G * H, I]);
+    checkShape(`${where} backward`, 'dWHh', g.grads.get('weight_hh'), [G * H, H]);
+    checkShape(`${where} backward`, 'dBIh', g.grads.get('bias_ih'), [G * H]);
+    checkShape(`${where} backward`, 'dBHh', g.grads.get('bias_hh'), [G * H]);
     out = {
       ...out,
       dx: await take(b, g.dx),
-      dh0: await take(b, g.dh0),
-      dc0: g.dc0 ? await take(b, g.dc0) : undefined,
-      dWIh: await take(b, g.dWIh),
-      dWHh: await take(b, g.dWHh),
-      dBIh: await take(b, g.dBIh),
-      dBHh: await take(b, g.dBHh),
+      dh0: await take(b, g.dStates[0]!),
+      dc0: lstm ? await take(b, g.dStates[1]!) : undefined,
+      dWIh: await take(b, g.grads.get('weight_ih')!),
+      dWHh: await take(b, g.grads.get('weight_hh')!),
+      dBIh: await take(b, g.grads.get('bias_ih')!),
+      dBHh: await take(b, g.grads.get('bias_hh')!),
     };
   }
-  Object.values(params).forEach((t) => b.dispose(t));
+  params.forEach((t) => b.dispose(t));
   return out;
 }
 
 export function randomDirectionProblem(o: {
-  cell: CellSpec;
+  cell: CellConfig;
   B: number;
   T: number;
   I: number;
@@ -276,8 +309,8 @@ export function randomDirectionProblem(o: {
   seed: number;
 }): DirectionProblem {
   const rng = new Rng(o.seed);
-  const G = gateCount(o.cell.kind);
-  const lstm = hasCellState(o.cell.kind);
+  const G = gates(o.cell, o.I, o.H);
+  const lstm = cellDefinition(o.cell.kind).states(o.cell, { inputSize: o.I, hiddenSize: o.H }).length > 1;
   const r = (n: number, scale = 1) => roundF32(randomArray(rng, n, scale));
   const { B, T, I, H } = o;
   return {

@@ -24,7 +24,7 @@ export function describeReferenceFormulas(s: Suite): void {
       const w = randomArray(rng, U * I);
       const bias = randomArray(rng, U);
       const ts = [up(r, w, [U, I]), up(r, bias, [U]), up(r, x, [N, I])] as const;
-      const y = await take(r, r.denseForward(ts[0], ts[1], ts[2], false).y);
+      const y = await take(r, (await r.denseForward(ts[0], ts[1], ts[2], false)).y);
       const expected = new Float64Array(N * U);
       for (let n = 0; n < N; n++) for (let u = 0; u < U; u++) {
         let acc = bias[u]!;
@@ -35,10 +35,10 @@ export function describeReferenceFormulas(s: Suite): void {
 
       const ids = Int32Array.from([2, 0, 1, 2]);
       const idt = up(r, ids, [2, 2]);
-      const emb = await take(r, r.embeddingForward(ts[2], idt, false).y);
+      const emb = await take(r, (await r.embeddingForward(ts[2], idt, false)).y);
       expectClose(emb, Float64Array.from([...ids].flatMap((id) => [...x.subarray(id * I, (id + 1) * I)])), TOL, 'embedding');
 
-      const sm = await take(r, r.softmax(ts[2]));
+      const sm = await take(r, await r.softmax(ts[2]));
       const smExpected = new Float64Array(N * I);
       for (let n = 0; n < N; n++) {
         const row = x.subarray(n * I, (n + 1) * I);
@@ -46,7 +46,7 @@ export function describeReferenceFormulas(s: Suite): void {
         row.forEach((v, i) => (smExpected[n * I + i] = Math.exp(v) / z));
       }
       expectClose(sm, smExpected, TOL, 'softmax');
-      expectClose(await take(r, r.sigmoid(ts[2])), x.map((v) => 1 / (1 + Math.exp(-v))), TOL, 'sigmoid');
+      expectClose(await take(r, await r.activation('sigmoid', ts[2])), x.map((v) => 1 / (1 + Math.exp(-v))), TOL, 'sigmoid');
       [...ts, idt].forEach((t) => r.dispose(t));
     });
 
@@ -65,10 +65,10 @@ export function describeReferenceFormulas(s: Suite): void {
       const lt = up(r, logits, [N, C]);
       const lab = up(r, labels, [N]);
       const wt = up(r, mask, [N]);
-      const all = r.softmaxCrossEntropy(lt, lab);
+      const all = await r.softmaxCrossEntropy(lt, lab);
       r.dispose(all.grad);
       expectClose(await take(r, all.loss), [Array.from({ length: N }, (_, n) => nll(n)).reduce((a, v) => a + v) / N], TOL, 'softmaxCrossEntropy');
-      const masked = r.softmaxCrossEntropy(lt, lab, wt);
+      const masked = await r.softmaxCrossEntropy(lt, lab, wt);
       r.dispose(masked.grad);
       expectClose(await take(r, masked.loss), [(nll(0) + nll(2) + nll(3)) / 3], TOL, 'softmaxCrossEntropy with weights [1, 0, 1, 1, 0]');
 
@@ -76,14 +76,14 @@ export function describeReferenceFormulas(s: Suite): void {
       const t = Float64Array.from([1, 0, 0.5, 1, 0]);
       const zt = up(r, z.slice(), [N]);
       const tt = up(r, t, [N]);
-      const bce = r.sigmoidBinaryCrossEntropy(zt, tt);
+      const bce = await r.sigmoidBinaryCrossEntropy(zt, tt);
       r.dispose(bce.grad);
       const bceExpected = Array.from(z, (v, i) => Math.max(v, 0) - v * t[i]! + Math.log1p(Math.exp(-Math.abs(v)))).reduce((a, v) => a + v) / N;
       expectClose(await take(r, bce.loss), [bceExpected], TOL, 'sigmoidBinaryCrossEntropy');
 
       const goal = randomArray(rng, N * C);
       const gt = up(r, goal, [N, C]);
-      const mse = r.meanSquaredError(lt, gt);
+      const mse = await r.meanSquaredError(lt, gt);
       r.dispose(mse.grad);
       expectClose(await take(r, mse.loss), [Array.from(logits, (v, i) => (v - goal[i]!) ** 2).reduce((a, v) => a + v) / (N * C)], TOL, 'meanSquaredError');
       [lt, lab, wt, zt, tt, gt].forEach((x) => r.dispose(x));
@@ -95,13 +95,13 @@ export function describeReferenceFormulas(s: Suite): void {
       const n = 6;
       const p0 = randomArray(rng, n);
       const grads = [randomArray(rng, n), randomArray(rng, n), randomArray(rng, n)];
-      const run = async (update: (p: Tensor, g: Tensor, s1: Tensor, s2: Tensor, step: number) => void) => {
+      const run = async (update: (p: Tensor, g: Tensor, s1: Tensor, s2: Tensor, step: number) => Promise<void>) => {
         const p = up(r, p0, [n]);
         const s1 = r.zeros([n]);
         const s2 = r.zeros([n]);
         for (const [k, g] of grads.entries()) {
           const gt = up(r, g, [n]);
-          update(p, gt, s1, s2, k + 1);
+          await update(p, gt, s1, s2, k + 1);
           r.dispose(gt);
         }
         r.dispose(s1);
@@ -125,7 +125,7 @@ export function describeReferenceFormulas(s: Suite): void {
         });
         return p;
       })();
-      expectClose(await run((p, g, m, v, step) => r.adamUpdate(p, g, m, v, { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step })), adamExpected, TOL, 'adam');
+      expectClose(await run(async (p, g, m, v, step) => await r.adamUpdate(p, g, m, v, { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step })), adamExpected, TOL, 'adam');
 
       for (const [momentum, dampening, nesterov] of [[0, 0, false], [0.9, 0.1, false], [0.9, 0, true]] as const) {
         const expected = Float64Array.from(p0);
@@ -140,7 +140,7 @@ export function describeReferenceFormulas(s: Suite): void {
             expected[i] = expected[i]! - lr * g;
           }
         });
-        const got = await run((p, g, vel, _s2, step) => r.sgdUpdate(p, g, vel, { lr, momentum, dampening, nesterov, weightDecay: wd, first: step === 1 }));
+        const got = await run(async (p, g, vel, _s2, step) => await r.sgdUpdate(p, g, vel, { lr, momentum, dampening, nesterov, weightDecay: wd, first: step === 1 }));
         expectClose(got, expected, TOL, `sgd momentum ${momentum} dampening ${dampening} nesterov ${nesterov}`);
       }
 
@@ -162,7 +162,7 @@ export function describeReferenceFormulas(s: Suite): void {
             }
           }
         });
-        const got = await run((p, g, sqa, b, _step) => r.rmspropUpdate(p, g, sqa, b, { lr, alpha, eps, momentum, weightDecay: wd }));
+        const got = await run(async (p, g, sqa, b, _step) => await r.rmspropUpdate(p, g, sqa, b, { lr, alpha, eps, momentum, weightDecay: wd }));
         expectClose(got, expected, TOL, `rmsprop momentum ${momentum}`);
       }
     });

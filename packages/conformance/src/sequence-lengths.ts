@@ -2,11 +2,11 @@
 // output, state or gradient; outputs and dx at padded steps are exactly 0; and each sample
 // equals the same sample run alone, truncated to its length (forward and reverse).
 import { describe, expect, it } from 'vitest';
-import { describeCell, hasCellState, Rng } from '@rnnkit/core';
+import { Rng } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { randomArray, roundF32 } from './host.js';
 import { randomDirectionProblem, runDirection, type DirectionProblem, type DirectionResults } from './recurrent-harness.js';
-import { ALL_CELLS, supportsCell, type Suite } from './suite.js';
+import { ALL_CELLS, declaredPaths, describeConfig, type Suite } from './suite.js';
 
 const B = 3;
 const T = 5;
@@ -63,17 +63,17 @@ export function describeSequenceLengths(s: Suite): void {
   describe('sequence lengths', () => {
     for (const [ci, cell] of ALL_CELLS.entries()) {
       for (const reverse of [false, true]) {
-        const name = `${describeCell(cell)}${reverse ? ' reverse' : ''}`;
-        const skip = !supportsCell(caps, cell) || !caps.sequenceLengths;
+        const name = `${describeConfig(cell)}${reverse ? ' reverse' : ''}`;
         const problem = (seed: number): DirectionProblem =>
           randomDirectionProblem({ cell, B, T, I, H, lengths: LENGTHS, reverse, initialState: true, seed });
 
-        it.skipIf(skip)(`${name}: values at padded steps of x and dy change nothing; y and dx are 0 there`, async () => {
+        for (const path of declaredPaths(s, cell)) {
+        it(`${name} (${path}): values at padded steps of x and dy change nothing; y and dx are 0 there`, async () => {
           const p = problem(500 + ci * 2 + (reverse ? 1 : 0));
           const rng = new Rng(600 + ci);
           const q: DirectionProblem = { ...p, x: scramblePadding(p.x, I, rng), dy: scramblePadding(p.dy!, H, rng) };
-          const a = await runDirection(s.backend, p, caps.training);
-          const b = await runDirection(s.backend, q, caps.training);
+          const a = await runDirection(s.backend, p, caps.training, path);
+          const b = await runDirection(s.backend, q, caps.training, path);
           compareAll(b, a, tol.forward, tol.gradient, `${name} with scrambled padding`);
           expect(paddedValues(a.y, H).every((v) => v === 0), `${name}: y at padded steps must be exactly 0, got ${paddedValues(a.y, H)}`).toBe(true);
           expect(paddedValues(b.y, H).every((v) => v === 0), `${name}: y at padded steps must be exactly 0 (scrambled padding)`).toBe(true);
@@ -82,23 +82,24 @@ export function describeSequenceLengths(s: Suite): void {
           }
         });
 
-        it.skipIf(skip)(`${name}: each sample equals the same sample run alone, truncated to its length`, async () => {
+        it(`${name} (${path}): each sample equals the same sample run alone, truncated to its length`, async () => {
           const p = problem(700 + ci * 2 + (reverse ? 1 : 0));
-          const all = await runDirection(s.backend, p, caps.training);
+          const all = await runDirection(s.backend, p, caps.training, path);
           for (let b = 0; b < B; b++) {
-            const one = await runDirection(s.backend, alone(p, b), caps.training);
+            const one = await runDirection(s.backend, alone(p, b), caps.training, path);
             const len = LENGTHS[b]!;
             const what = `${name} sample ${b} (length ${len})`;
             expectClose(all.y.subarray(b * T * H, b * T * H + len * H), one.y, tol.forward, `${what}: y`);
             expectClose(all.hT.subarray(b * H, (b + 1) * H), one.hT, tol.forward, `${what}: hT`);
-            if (hasCellState(cell.kind)) expectClose(all.cT!.subarray(b * H, (b + 1) * H), one.cT!, tol.forward, `${what}: cT`);
+            if (all.cT) expectClose(all.cT!.subarray(b * H, (b + 1) * H), one.cT!, tol.forward, `${what}: cT`);
             if (caps.training) {
               expectClose(all.dx!.subarray(b * T * I, b * T * I + len * I), one.dx!, tol.gradient, `${what}: dx`);
               expectClose(all.dh0!.subarray(b * H, (b + 1) * H), one.dh0!, tol.gradient, `${what}: dh0`);
-              if (hasCellState(cell.kind)) expectClose(all.dc0!.subarray(b * H, (b + 1) * H), one.dc0!, tol.gradient, `${what}: dc0`);
+              if (all.dc0) expectClose(all.dc0!.subarray(b * H, (b + 1) * H), one.dc0!, tol.gradient, `${what}: dc0`);
             }
           }
         });
+        }
       }
     }
   });

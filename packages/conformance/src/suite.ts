@@ -1,6 +1,7 @@
-// What every part of the suite receives: the backend under test, the float64 reference, the
-// tolerance derived from the backend's precision, and the backend's declared capabilities.
-import type { Backend, Capabilities, CellSpec } from '@rnnkit/core';
+// What every part of the suite receives: the backend under test (behind core's argument checks),
+// the float64 reference, the tolerance derived from the backend's precision, and what the
+// backend declares (capabilities; fused kernels are read from `backend.fused`).
+import { cellDefinition, type Backend, type Capabilities, type CellConfig } from '@rnnkit/core';
 import type { Tolerance } from './tolerance.js';
 
 export interface ConformanceOptions {
@@ -17,21 +18,27 @@ export interface Suite {
   readonly reference: Backend;
   readonly tol: Tolerance;
   readonly caps: Capabilities;
+  /** Cell kinds the backend declared fused kernels for (read while the suite is collected). */
+  readonly fusedKinds: readonly string[];
   readonly leakSteps: number;
 }
 
-/** Every cell configuration the suite exercises. */
-export const ALL_CELLS: readonly CellSpec[] = [
+/** Every cell configuration the suite exercises on both paths (the classic four-parameter layout). */
+export const ALL_CELLS: readonly CellConfig[] = [
   { kind: 'rnn', nonlinearity: 'tanh' },
   { kind: 'rnn', nonlinearity: 'relu' },
-  { kind: 'lstm' },
+  { kind: 'lstm', unitForgetBias: false },
   { kind: 'gru', resetAfter: true },
   { kind: 'gru', resetAfter: false },
+  { kind: 'ctrnn', alpha: 0.3, nonlinearity: 'tanh' },
 ];
 
-/** Whether the backend declares support for this cell (kind listed, and reset-before GRU flagged). */
-export function supportsCell(caps: Capabilities, cell: CellSpec): boolean {
-  if (!caps.cells.includes(cell.kind)) return false;
-  if (cell.kind === 'gru' && !cell.resetAfter && !caps.gruResetBefore) return false;
-  return true;
+/** The paths a cell runs on for a backend that declared `fusedKinds`: generic always, fused when declared. */
+export function declaredPaths(s: Pick<Suite, 'fusedKinds'>, cell: CellConfig): ('fused' | 'generic')[] {
+  return s.fusedKinds.includes(cell.kind) ? ['fused', 'generic'] : ['generic'];
+}
+
+/** `lstm`, `gru(resetAfter)`, `ctrnn(α 0.3, tanh)`: the cell's own description. */
+export function describeConfig(cell: CellConfig): string {
+  return cellDefinition(cell.kind).describe(cell);
 }

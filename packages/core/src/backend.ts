@@ -16,7 +16,7 @@
 // Shapes in comments: B batch, T time steps, I input features, H hidden size, C classes,
 // U dense units, V vocabulary, E embedding size.
 
-import type { CellConfig } from './cells/cell.js';
+import type { CellConfig, CellSizes } from './cells/cell.js';
 
 /** Bumped whenever this interface changes incompatibly; backends declare the version they implement. */
 export const SPECIFICATION_VERSION = 2 as const;
@@ -61,6 +61,8 @@ export type Activation = 'sigmoid' | 'tanh' | 'relu';
 export interface FusedForwardArgs {
   /** The cell and its options, as its definition in core normalised them. */
   readonly cell: CellConfig;
+  /** The sizes the parameters and states follow (input features of x, hidden size). */
+  readonly sizes: CellSizes;
   /** One layer direction's parameters by the cell's local names (`weight_ih`, `bias_hh`, ...). */
   readonly params: ReadonlyMap<string, Tensor>;
   /** x: [B, T, I] */

@@ -3,13 +3,14 @@
 //   import { sequential, layers, adam } from '@rnnkit/backend-js'; // or -tfjs, -onnx, -gpujs
 import type { Backend, BackendFactory } from './backend.js';
 import { SPECIFICATION_VERSION } from './backend.js';
+import { checkedBackend } from './checked-backend.js';
 import { readCheckpoint } from './checkpoint.js';
 import type { LayerSpec } from './layers/specs.js';
 import { Sequential, type SequentialOptions } from './sequential.js';
 import { SequenceStream } from './stream.js';
 
 export interface ModelOptions<O> extends SequentialOptions {
-  /** Options for the backend this package creates (ignored when `backend` is given). */
+  /** Options for the backend this package creates (an error when `backend` is also given). */
   backendOptions?: O;
   /** Use an existing backend instance instead of creating one; the model will not close it. */
   backend?: Backend;
@@ -26,16 +27,19 @@ export interface BoundApi<O> {
   createBackend: BackendFactory<O>;
 }
 
+/** The backend behind core's argument checks, after checking the specification version it implements. */
 export function checkBackend(b: Backend): Backend {
   if (b.specificationVersion !== SPECIFICATION_VERSION) {
     throw new Error(`backend ${b.name}: implements specification ${b.specificationVersion}, but @rnnkit/core needs ${SPECIFICATION_VERSION}`);
   }
-  return b;
+  return checkedBackend(b);
 }
 
 export function bindBackend<O>(createBackend: BackendFactory<O>): BoundApi<O> {
-  const backendFor = async (options: ModelOptions<O> | undefined): Promise<{ backend: Backend; owns: boolean }> =>
-    options?.backend ? { backend: checkBackend(options.backend), owns: false } : { backend: checkBackend(await createBackend(options?.backendOptions)), owns: true };
+  const backendFor = async (options: ModelOptions<O> | undefined): Promise<{ backend: Backend; owns: boolean }> => {
+    if (options?.backend && options.backendOptions !== undefined) throw new Error('backendOptions: given together with backend; options are for a backend this package creates');
+    return options?.backend ? { backend: checkBackend(options.backend), owns: false } : { backend: checkBackend(await createBackend(options?.backendOptions)), owns: true };
+  };
   return {
     async sequential(layers, options) {
       const { backend, owns } = await backendFor(options);
@@ -50,9 +54,8 @@ export function bindBackend<O>(createBackend: BackendFactory<O>): BoundApi<O> {
       const contents = await readCheckpoint(path);
       const { backend, owns } = await backendFor(options);
       try {
-        const model = Sequential.create(backend, contents.layers, { seed: contents.seed }, owns);
-        model.loadCheckpoint(contents);
-        return model;
+        // Built from the checkpoint's weights directly: nothing random is drawn or uploaded first.
+        return Sequential.fromCheckpoint(backend, contents, { fused: options?.fused }, owns);
       } catch (e) {
         if (owns) backend.close();
         throw e;

@@ -1,21 +1,13 @@
-// Canonical recurrent cells. Every backend computes exactly these equations, on weights in
-// PyTorch's layout (`weight_ih_l{k}: [G·H, I]`, `weight_hh_l{k}: [G·H, H]`, `bias_ih_l{k}`,
-// `bias_hh_l{k}: [G·H]`), so a checkpoint maps one-to-one onto a PyTorch state_dict.
-//
-// RNN (Elman):  h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh | relu
-// LSTM (i,f,g,o): i = σ(·) f = σ(·) g = tanh(·) o = σ(·); c' = f⊙c + i⊙g; h' = o⊙tanh(c')
-// GRU (r,z,n):  r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise,
-//   resetAfter true (PyTorch/cuDNN/Keras default): n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))
-//   resetAfter false (original, ONNX default):     n = tanh(W_in x + b_in + W_hn (r⊙h) + b_hn)
-//   h' = (1−z)⊙n + z⊙h
+// Facts about the classic cells that fused kernels and exporters need (gate counts and orders in
+// PyTorch's weight layout). The cells themselves are defined in cells/*.ts.
+import type { GruCell } from './cells/gru.js';
+import type { LstmCell } from './cells/lstm.js';
+import type { RnnCell } from './cells/rnn.js';
 
 export type RnnNonlinearity = 'tanh' | 'relu';
 
-export type CellSpec =
-  | { readonly kind: 'rnn'; readonly nonlinearity: RnnNonlinearity }
-  | { readonly kind: 'lstm' }
-  | { readonly kind: 'gru'; readonly resetAfter: boolean };
-
+/** The classic cells, which every backend has fused kernels for. */
+export type CellSpec = RnnCell | LstmCell | GruCell;
 export type CellKind = CellSpec['kind'];
 
 /** Number of gate blocks G stacked in the weight matrices' first axis. */
@@ -43,7 +35,7 @@ export function gateOrder(kind: CellKind): readonly string[] {
 }
 
 /** Whether the cell carries a cell state `c` beside `h`. */
-export function hasCellState(kind: CellKind): boolean {
+export function hasCellState(kind: string): boolean {
   return kind === 'lstm';
 }
 

@@ -31,34 +31,34 @@ export function targetDtype(loss: LossName): 'int32' | 'float32' {
  * - meanSquaredError: predictions and targets of the same shape; on [B, T, F] outputs with
  *   lengths, the mean runs over valid steps only
  */
-export function computeLoss(
+export async function computeLoss(
   b: Backend,
   loss: LossName,
   out: Tensor,
   target: Tensor,
   lengths: Int32Array | undefined,
-): LossResult {
+): Promise<LossResult> {
   switch (loss) {
     case 'softmaxCrossEntropy':
       return b.softmaxCrossEntropy(out, target);
     case 'sequenceCrossEntropy': {
       const [B, T, C] = out.shape as [number, number, number];
-      const flat = b.reshape(out, [B * T, C]);
-      const labels = b.reshape(target, [B * T]);
+      const flat = await b.reshape(out, [B * T, C]);
+      const labels = await b.reshape(target, [B * T]);
       const weights = lengths ? b.tensor(stepMask(lengths, T), [B * T], 'float32') : undefined;
-      const r = b.softmaxCrossEntropy(flat, labels, weights);
+      const r = await b.softmaxCrossEntropy(flat, labels, weights);
       b.dispose(flat);
       b.dispose(labels);
       if (weights) b.dispose(weights);
-      const grad = b.reshape(r.grad, [B, T, C]);
+      const grad = await b.reshape(r.grad, [B, T, C]);
       b.dispose(r.grad);
       return { loss: r.loss, grad };
     }
     case 'sigmoidBinaryCrossEntropy': {
-      const flat = b.reshape(out, [out.shape[0]!]);
-      const r = b.sigmoidBinaryCrossEntropy(flat, target);
+      const flat = await b.reshape(out, [out.shape[0]!]);
+      const r = await b.sigmoidBinaryCrossEntropy(flat, target);
       b.dispose(flat);
-      const grad = b.reshape(r.grad, out.shape);
+      const grad = await b.reshape(r.grad, out.shape);
       b.dispose(r.grad);
       return { loss: r.loss, grad };
     }
@@ -72,13 +72,13 @@ export function computeLoss(
       let valid = 0;
       for (let i = 0; i < B * T; i++) if (steps[i]) (maskData.fill(1, i * F, (i + 1) * F), (valid += F));
       const mask = b.tensor(maskData, [B, T, F], 'float32');
-      const p = b.mul(out, mask);
-      const t = b.mul(target, mask);
-      const r = b.meanSquaredError(p, t);
-      const grad = b.mul(r.grad, mask);
+      const p = await b.mul(out, mask);
+      const t = await b.mul(target, mask);
+      const r = await b.meanSquaredError(p, t);
+      const grad = await b.mul(r.grad, mask);
       const scale = (B * T * F) / valid;
-      b.scaleInPlace(r.loss, scale);
-      b.scaleInPlace(grad, scale);
+      await b.scaleInPlace(r.loss, scale);
+      await b.scaleInPlace(grad, scale);
       for (const x of [mask, p, t, r.grad]) b.dispose(x);
       return { loss: r.loss, grad };
     }

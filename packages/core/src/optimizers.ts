@@ -93,7 +93,7 @@ export class Optimizer {
   }
 
   /** One update of every parameter from its gradient (both by name). */
-  apply(params: ReadonlyMap<string, Tensor>, grads: ReadonlyMap<string, Tensor>): void {
+  async apply(params: ReadonlyMap<string, Tensor>, grads: ReadonlyMap<string, Tensor>): Promise<void> {
     this.step++;
     const b = this.backend;
     const s = this.spec;
@@ -108,13 +108,13 @@ export class Optimizer {
       }
       switch (s.type) {
         case 'adam':
-          b.adamUpdate(p, g, slots[0]!, slots[1]!, { ...s, step: this.step });
+          await b.adamUpdate(p, g, slots[0]!, slots[1]!, { ...s, step: this.step });
           break;
         case 'sgd':
-          b.sgdUpdate(p, g, slots[0]!, { ...s, first });
+          await b.sgdUpdate(p, g, slots[0]!, { ...s, first });
           break;
         case 'rmsprop':
-          b.rmspropUpdate(p, g, slots[0]!, slots[1]!, s);
+          await b.rmspropUpdate(p, g, slots[0]!, slots[1]!, s);
           break;
       }
     }

@@ -1,14 +1,17 @@
-// A whole recurrent layer (PyTorch's nn.RNN / nn.LSTM / nn.GRU): `numLayers` stacked layers, each
-// one or two directions, composed from the backend's one-layer-one-direction kernels.
+// A whole recurrent layer (PyTorch's nn.RNN / nn.LSTM / nn.GRU and every cell of the catalogue):
+// `numLayers` stacked layers, each one or two directions. Each direction runs the backend's fused
+// kernel for the cell when it has one (and `fused` is on), else core's generic loop.
 //
-// x: [B, T, I]  →  y: [B, T, D·H] (forward ‖ reverse on the feature axis)
-// states h, c: numLayers·D tensors of [B, H], ordered layer-major, forward then reverse
-// (the same order as PyTorch's h_n[L·D, B, H]).
-import type { Backend, RecurrentParams, Saved, Tensor } from './backend.js';
-import { gateCount, hasCellState, type CellSpec } from './cells.js';
+// x: [B, T, ...input]  →  y: [B, T, D·O, ...] (forward ‖ reverse on axis 2, the feature or channel axis)
+// states: for each of the cell's states (h; h, c; s), numLayers·D tensors of [B, ...state],
+// layer-major, forward then reverse (the order of PyTorch's h_n[L·D, B, H]).
+import type { Backend, FusedKernels, FusedRecurrentKernel, Saved, Tensor } from './backend.js';
+import type { CellConfig, CellDefinition, CellSizes, ParamDecl } from './cells/cell.js';
+import { disposeGenericSaved, genericBackward, genericForward, type GenericSaved } from './recurrent-loop.js';
 
 export interface RecurrentConfig {
-  readonly cell: CellSpec;
+  readonly def: CellDefinition;
+  readonly cell: CellConfig;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -27,157 +30,152 @@ export function paramSuffix(layer: number, direction: number): string {
   return `l${layer}${direction === 1 ? '_reverse' : ''}`;
 }
 
-/** Every parameter's name and shape, in PyTorch's state_dict order. */
-export function recurrentParamShapes(cfg: RecurrentConfig): { name: string; shape: number[] }[] {
-  const g = gateCount(cfg.cell.kind) * cfg.hiddenSize;
-  const out: { name: string; shape: number[] }[] = [];
+/** Features of one direction's output per step (state 0's first axis). */
+export function outputFeatures(cfg: RecurrentConfig): number {
+  return cfg.def.states(cfg.cell, sizesOf(cfg, 0))[0]!.shape[0]!;
+}
+
+/** Sizes of stacked layer k: the first reads the layer's input, later ones D × the output. */
+export function sizesOf(cfg: RecurrentConfig, layer: number): CellSizes {
+  const inputSize = layer === 0 ? cfg.inputSize : directionCount(cfg) * cfg.def.states(cfg.cell, { inputSize: cfg.inputSize, hiddenSize: cfg.hiddenSize })[0]!.shape[0]!;
+  return { inputSize, hiddenSize: cfg.hiddenSize };
+}
+
+/** Every parameter's declaration with its full name, in PyTorch's state_dict order. */
+export function recurrentParamDecls(cfg: RecurrentConfig): (ParamDecl & { readonly local: string; readonly layer: number })[] {
+  const out: (ParamDecl & { local: string; layer: number })[] = [];
   for (let k = 0; k < cfg.numLayers; k++) {
-    const inSize = k === 0 ? cfg.inputSize : cfg.hiddenSize * directionCount(cfg);
     for (let d = 0; d < directionCount(cfg); d++) {
-      const s = paramSuffix(k, d);
-      out.push({ name: `weight_ih_${s}`, shape: [g, inSize] });
-      out.push({ name: `weight_hh_${s}`, shape: [g, cfg.hiddenSize] });
-      out.push({ name: `bias_ih_${s}`, shape: [g] });
-      out.push({ name: `bias_hh_${s}`, shape: [g] });
+      for (const p of cfg.def.params(cfg.cell, sizesOf(cfg, k))) out.push({ ...p, local: p.name, name: `${p.name}_${paramSuffix(k, d)}`, layer: k });
     }
   }
   return out;
 }
 
-function directionParams(params: ParamMap, layer: number, direction: number): RecurrentParams {
+/** Every parameter's name and shape, in PyTorch's state_dict order. */
+export function recurrentParamShapes(cfg: RecurrentConfig): { name: string; shape: readonly number[] }[] {
+  return recurrentParamDecls(cfg).map(({ name, shape }) => ({ name, shape }));
+}
+
+function directionParams(cfg: RecurrentConfig, params: ParamMap, layer: number, direction: number): Map<string, Tensor> {
   const s = paramSuffix(layer, direction);
-  const get = (name: string): Tensor => {
-    const t = params.get(name);
-    if (!t) throw new Error(`recurrent layer: missing parameter ${name}`);
-    return t;
-  };
-  return { wIh: get(`weight_ih_${s}`), wHh: get(`weight_hh_${s}`), bIh: get(`bias_ih_${s}`), bHh: get(`bias_hh_${s}`) };
+  const out = new Map<string, Tensor>();
+  for (const p of cfg.def.params(cfg.cell, sizesOf(cfg, layer))) {
+    const t = params.get(`${p.name}_${s}`);
+    if (!t) throw new Error(`recurrent layer: missing parameter ${p.name}_${s}`);
+    out.set(p.name, t);
+  }
+  return out;
+}
+
+/** The fused kernel for this cell, when the backend has one that takes these options. */
+export function fusedKernelFor(fused: FusedKernels, cell: CellConfig): FusedRecurrentKernel | undefined {
+  const k = fused[cell.kind];
+  return k && (k.supports?.(cell) ?? true) ? k : undefined;
 }
 
 export interface RecurrentLayerArgs {
-  /** x: [B, T, I] */
+  /** x: [B, T, ...input] */
   readonly x: Tensor;
-  /** numLayers·D initial hidden states, each [B, H]; zeros when absent */
-  readonly h0?: readonly Tensor[] | undefined;
-  /** numLayers·D initial cell states (LSTM), each [B, H]; zeros when absent */
-  readonly c0?: readonly Tensor[] | undefined;
+  /** Initial states: per state of the cell, numLayers·D tensors; absent (or an absent entry) means zeros. */
+  readonly states?: readonly (readonly Tensor[] | undefined)[] | undefined;
   readonly lengths?: Int32Array | undefined;
   readonly training: boolean;
   /**
    * Dropout masks applied to the input of layers 1..numLayers-1 (already scaled by 1/(1-p)),
-   * each [B, T, D·H]; absent means no dropout. Core draws them from its seeded Rng.
+   * each the shape of that input; absent means no dropout. Core draws them from its seeded Rng.
    */
   readonly dropoutMasks?: readonly Tensor[] | undefined;
+  /** Use the backend's fused kernels where it has them (default true); false forces the generic path. */
+  readonly fused?: boolean | undefined;
 }
 
-interface DirectionStep {
-  readonly saved: Saved;
-}
+type DirectionSaved = { readonly path: 'fused'; readonly kernel: FusedRecurrentKernel; readonly saved: Saved } | { readonly path: 'generic'; readonly saved: GenericSaved };
 
-/** What the composed layer keeps for backward. Holds its own tensors; free with `disposeRecurrentSaved`. */
+/** What the composed layer keeps for backward. Free with `disposeRecurrentSaved`. */
 export interface RecurrentLayerSaved {
-  readonly directions: DirectionStep[][];
+  readonly directions: DirectionSaved[][];
   /** dropout masks per layer boundary (owned by the caller of forward) */
   readonly dropoutMasks: readonly Tensor[] | undefined;
-  readonly batch: number;
 }
 
 export interface RecurrentLayerResult {
-  /** y: [B, T, D·H] */
+  /** y: [B, T, D·O, ...] */
   readonly y: Tensor;
-  readonly hT: Tensor[];
-  /** LSTM only */
-  readonly cT?: Tensor[] | undefined;
+  /** Final states: per state of the cell, numLayers·D tensors. */
+  readonly states: Tensor[][];
   readonly saved?: RecurrentLayerSaved | undefined;
 }
 
-export function recurrentLayerForward(
-  backend: Backend,
-  cfg: RecurrentConfig,
-  params: ParamMap,
-  args: RecurrentLayerArgs,
-): RecurrentLayerResult {
+export async function recurrentLayerForward(backend: Backend, cfg: RecurrentConfig, params: ParamMap, args: RecurrentLayerArgs): Promise<RecurrentLayerResult> {
   const dirs = directionCount(cfg);
-  const lstm = hasCellState(cfg.cell.kind);
-  checkStates('h0', args.h0, cfg);
-  if (lstm) checkStates('c0', args.c0, cfg);
-  const hT: Tensor[] = [];
-  const cT: Tensor[] = [];
-  const savedDirs: DirectionStep[][] = [];
+  const nStates = cfg.def.states(cfg.cell, sizesOf(cfg, 0)).length;
+  checkStates(args.states, cfg, nStates);
+  const kernel = args.fused === false ? undefined : fusedKernelFor(backend.fused, cfg.cell);
+  const finals: Tensor[][] = Array.from({ length: nStates }, () => []);
+  const savedDirs: DirectionSaved[][] = [];
   let input = args.x;
   let ownsInput = false;
   for (let k = 0; k < cfg.numLayers; k++) {
-    if (k > 0 && args.dropoutMasks) {
-      const mask = args.dropoutMasks[k - 1];
-      if (mask) {
-        const dropped = backend.mul(input, mask);
-        if (ownsInput) backend.dispose(input);
-        input = dropped;
-        ownsInput = true;
-      }
+    const mask = k > 0 ? args.dropoutMasks?.[k - 1] : undefined;
+    if (mask) {
+      const dropped = await backend.mul(input, mask);
+      if (ownsInput) backend.dispose(input);
+      input = dropped;
+      ownsInput = true;
     }
     const ys: Tensor[] = [];
-    const layerSaved: DirectionStep[] = [];
+    const layerSaved: DirectionSaved[] = [];
     for (let d = 0; d < dirs; d++) {
       const idx = k * dirs + d;
-      const r = backend.recurrentForward({
-        cell: cfg.cell,
-        params: directionParams(params, k, d),
-        x: input,
-        h0: args.h0?.[idx],
-        c0: lstm ? args.c0?.[idx] : undefined,
-        lengths: args.lengths,
-        reverse: d === 1,
-        training: args.training,
-      });
+      const p = directionParams(cfg, params, k, d);
+      const fwdArgs = { x: input, states: args.states?.map((s) => s?.[idx]), lengths: args.lengths, reverse: d === 1, training: args.training };
+      let r;
+      if (kernel) {
+        r = await kernel.forward({ cell: cfg.cell, sizes: sizesOf(cfg, k), params: p, ...fwdArgs });
+        if (r.saved) layerSaved.push({ path: 'fused', kernel, saved: r.saved });
+      } else {
+        r = await genericForward(backend, cfg.def, cfg.cell, sizesOf(cfg, k), p, fwdArgs);
+        if (r.saved) layerSaved.push({ path: 'generic', saved: r.saved });
+      }
       ys.push(r.y);
-      hT.push(r.hT);
-      if (r.cT) cT.push(r.cT);
-      if (r.saved) layerSaved.push({ saved: r.saved });
+      r.states.forEach((t, j) => finals[j]!.push(t));
     }
     if (ownsInput) backend.dispose(input);
     if (args.training) savedDirs.push(layerSaved);
-    input = dirs === 2 ? backend.concatLast(ys[0]!, ys[1]!) : ys[0]!;
+    input = dirs === 2 ? await backend.concat(ys, 2) : ys[0]!;
     if (dirs === 2) ys.forEach((t) => backend.dispose(t));
     ownsInput = true;
   }
-  return {
-    y: input,
-    hT,
-    cT: lstm ? cT : undefined,
-    saved: args.training ? { directions: savedDirs, dropoutMasks: args.dropoutMasks, batch: args.x.shape[0]! } : undefined,
-  };
+  return { y: input, states: finals, saved: args.training ? { directions: savedDirs, dropoutMasks: args.dropoutMasks } : undefined };
 }
 
 export interface RecurrentLayerBackwardArgs {
-  /** dy: [B, T, D·H]; absent means zero */
+  /** dy: [B, T, D·O, ...]; absent means zero */
   readonly dy?: Tensor | undefined;
-  /** numLayers·D gradients of the final hidden states; absent entries mean zero */
-  readonly dhT?: readonly (Tensor | undefined)[] | undefined;
-  /** numLayers·D gradients of the final cell states (LSTM) */
-  readonly dcT?: readonly (Tensor | undefined)[] | undefined;
+  /** Gradients of the final states: per state, numLayers·D entries; absent entries mean zero. */
+  readonly dStates?: readonly (readonly (Tensor | undefined)[] | undefined)[] | undefined;
 }
 
 export interface RecurrentLayerGrads {
-  /** dx: [B, T, I] */
+  /** dx: [B, T, ...input] */
   readonly dx: Tensor;
-  readonly dh0: Tensor[];
-  readonly dc0?: Tensor[] | undefined;
+  /** Gradients of the initial states: per state, numLayers·D tensors. */
+  readonly dStates: Tensor[][];
   /** by PyTorch parameter name */
   readonly grads: Map<string, Tensor>;
 }
 
-export function recurrentLayerBackward(
+export async function recurrentLayerBackward(
   backend: Backend,
   cfg: RecurrentConfig,
   saved: RecurrentLayerSaved,
   args: RecurrentLayerBackwardArgs,
-): RecurrentLayerGrads {
+): Promise<RecurrentLayerGrads> {
   const dirs = directionCount(cfg);
-  const lstm = hasCellState(cfg.cell.kind);
-  const H = cfg.hiddenSize;
-  const dh0: Tensor[] = new Array(cfg.numLayers * dirs);
-  const dc0: Tensor[] = new Array(cfg.numLayers * dirs);
+  const nStates = cfg.def.states(cfg.cell, sizesOf(cfg, 0)).length;
+  const O = outputFeatures(cfg);
+  const dInitial: Tensor[][] = Array.from({ length: nStates }, () => new Array<Tensor>(cfg.numLayers * dirs));
   const grads = new Map<string, Tensor>();
   let dy = args.dy;
   let ownsDy = false;
@@ -186,23 +184,16 @@ export function recurrentLayerBackward(
     let dx: Tensor | undefined;
     for (let d = 0; d < dirs; d++) {
       const idx = k * dirs + d;
-      const dyDir = dy && dirs === 2 ? backend.sliceLast(dy, d * H, H) : dy;
-      const g = backend.recurrentBackward({
-        saved: layerSaved[d]!.saved,
-        dy: dyDir,
-        dhT: args.dhT?.[idx],
-        dcT: lstm ? args.dcT?.[idx] : undefined,
-      });
+      const dyDir = dy && dirs === 2 ? await backend.slice(dy, 2, d * O, O) : dy;
+      const dStates = args.dStates?.map((s) => s?.[idx]);
+      const ds = layerSaved[d]!;
+      const g = ds.path === 'fused' ? await ds.kernel.backward({ saved: ds.saved, dy: dyDir, dStates }) : await genericBackward(backend, ds.saved, { dy: dyDir, dStates });
       if (dyDir && dyDir !== dy) backend.dispose(dyDir);
       const s = paramSuffix(k, d);
-      grads.set(`weight_ih_${s}`, g.dWIh);
-      grads.set(`weight_hh_${s}`, g.dWHh);
-      grads.set(`bias_ih_${s}`, g.dBIh);
-      grads.set(`bias_hh_${s}`, g.dBHh);
-      dh0[idx] = g.dh0;
-      if (g.dc0) dc0[idx] = g.dc0;
+      for (const [name, t] of g.grads) grads.set(`${name}_${s}`, t);
+      g.dStates.forEach((t, j) => (dInitial[j]![idx] = t));
       if (dx) {
-        const sum = backend.add(dx, g.dx);
+        const sum = await backend.add(dx, g.dx);
         backend.dispose(dx);
         backend.dispose(g.dx);
         dx = sum;
@@ -214,26 +205,32 @@ export function recurrentLayerBackward(
     // Through the dropout on this layer's input: the mask is its own derivative.
     const mask = k > 0 ? saved.dropoutMasks?.[k - 1] : undefined;
     if (mask) {
-      const masked = backend.mul(dx!, mask);
+      const masked = await backend.mul(dx!, mask);
       backend.dispose(dx!);
       dx = masked;
     }
     dy = dx!;
     ownsDy = true;
   }
-  return { dx: dy!, dh0, dc0: lstm ? dc0 : undefined, grads };
+  return { dx: dy!, dStates: dInitial, grads };
 }
 
 export function disposeRecurrentSaved(backend: Backend, saved: RecurrentLayerSaved): void {
-  for (const layer of saved.directions) for (const d of layer) backend.disposeSaved(d.saved);
+  for (const layer of saved.directions) {
+    for (const d of layer) {
+      if (d.path === 'fused') backend.disposeSaved(d.saved);
+      else disposeGenericSaved(backend, d.saved);
+    }
+  }
 }
 
-function checkStates(name: string, states: readonly Tensor[] | undefined, cfg: RecurrentConfig): void {
+function checkStates(states: RecurrentLayerArgs['states'], cfg: RecurrentConfig, nStates: number): void {
   if (!states) return;
   const n = cfg.numLayers * directionCount(cfg);
-  if (states.length !== n) {
-    throw new Error(
-      `${name}: expected ${n} states (numLayers ${cfg.numLayers} × directions ${directionCount(cfg)}), got ${states.length}`,
-    );
-  }
+  if (states.length > nStates) throw new Error(`states: expected at most ${nStates} state kinds for ${cfg.def.describe(cfg.cell)}, got ${states.length}`);
+  states.forEach((s, j) => {
+    if (s && s.length !== n) {
+      throw new Error(`states[${j}]: expected ${n} tensors (numLayers ${cfg.numLayers} × directions ${directionCount(cfg)}), got ${s.length}`);
+    }
+  });
 }

@@ -2,6 +2,7 @@
 // single-batch trainStep, state in/out, and a step-by-step stream for online inference.
 // Parameter names follow PyTorch's nn.Sequential state_dict: `<layer index>.<name>`.
 import type { Backend, Tensor } from './backend.js';
+import { checkedBackend } from './checked-backend.js';
 import { batchIndices, datasetSize, epochOrder, gatherBatch, type Dataset, type HostTensor } from './dataset.js';
 import { encodeCheckpoint, writeFileAtomic, type CheckpointContents } from './checkpoint.js';
 import { buildDense } from './layers/dense.js';
@@ -21,6 +22,11 @@ export interface SequentialOptions {
   seed?: number;
   /** Initial weights as PyTorch (default) or Keras would draw them; see `Initializer`. */
   initializer?: Initializer;
+  /**
+   * Run recurrent layers on the backend's fused kernels where it has them (default true); false
+   * runs every cell on core's generic path (for tests and benchmarks of the fast paths).
+   */
+  fused?: boolean;
 }
 
 export interface BatchLog {
@@ -70,18 +76,31 @@ export interface EvaluateResult {
   readonly samples: number;
 }
 
+/**
+ * One recurrent layer's states by the cell's state names, each [numLayers·D, B, ...state],
+ * layer-major, forward then reverse (PyTorch's h_n / c_n): `h` for every classic cell, `c` for LSTM.
+ */
+export interface LayerStates {
+  h: HostTensor<Float32Array>;
+  c?: HostTensor<Float32Array> | undefined;
+  readonly [state: string]: HostTensor<Float32Array> | undefined;
+}
+
 export interface ForwardResult {
   /** The model's output (logits for classification losses). */
   readonly output: HostTensor<Float32Array>;
-  /** Final state of each recurrent layer, in model order: h (and c) as [numLayers·D, B, H]. */
-  readonly states: { h: HostTensor<Float32Array>; c?: HostTensor<Float32Array> | undefined }[];
+  /** Final states of each recurrent layer, in model order. */
+  readonly states: LayerStates[];
 }
 
-export interface InitialState {
-  /** [numLayers·D, B, H], layer-major, forward then reverse (PyTorch h_0). */
-  h: HostTensor<Float32Array>;
-  /** LSTM: [numLayers·D, B, H] (PyTorch c_0). */
-  c?: HostTensor<Float32Array>;
+/** Initial states of one recurrent layer, by state name (PyTorch h_0, c_0); each [numLayers·D, B, ...state]. */
+export type InitialState = LayerStates;
+
+function buildLayers(specs: readonly LayerSpec[]): BuiltLayer[] {
+  if (!Array.isArray(specs) || specs.length === 0) throw new Error('layers: expected a non-empty array of layers');
+  const built: BuiltLayer[] = [];
+  specs.forEach((s, i) => built.push(buildLayer(s, built[i - 1]?.output, i)));
+  return built;
 }
 
 function buildLayer(spec: LayerSpec, input: LayerIO | undefined, index: number): BuiltLayer {
@@ -93,11 +112,12 @@ function buildLayer(spec: LayerSpec, input: LayerIO | undefined, index: number):
     case 'dense':
       return buildDense(spec, input, index);
     default:
-      throw new Error(`layers[${index}]: expected a layer from layers.lstm/gru/rnn/dense/embedding, got ${JSON.stringify(spec)}`);
+      throw new Error(`layers[${index}]: expected a layer from layers.lstm/gru/rnn/ctrnn/dense/embedding, got ${JSON.stringify(spec)}`);
   }
 }
 
 export class Sequential {
+  readonly backend: Backend;
   readonly layers: readonly BuiltLayer[];
   readonly seed: number;
   /** Parameters per layer, by local name. */
@@ -107,30 +127,80 @@ export class Sequential {
   private disposed = false;
   lastLoss: LossName | undefined;
 
+  private readonly fused: boolean;
+
+  /** With `weights` (by state_dict name), parameters start from them and nothing is drawn. */
   private constructor(
-    readonly backend: Backend,
+    backend: Backend,
     readonly specs: readonly LayerSpec[],
     private readonly ownsBackend: boolean,
     options: SequentialOptions,
+    weights?: ReadonlyMap<string, Float32Array>,
   ) {
-    if (!Array.isArray(specs) || specs.length === 0) throw new Error('layers: expected a non-empty array of layers');
+    this.backend = checkedBackend(backend);
     this.seed = options.seed ?? 0;
-    const built: BuiltLayer[] = [];
-    specs.forEach((s, i) => built.push(buildLayer(s, built[i - 1]?.output, i)));
+    if (options.fused !== undefined && typeof options.fused !== 'boolean') throw new Error(`fused: expected true or false, got ${JSON.stringify(options.fused)}`);
+    this.fused = options.fused ?? true;
+    const built = buildLayers(specs);
     this.layers = built;
     const scheme = options.initializer ?? 'pytorch';
     if (scheme !== 'pytorch' && scheme !== 'keras') throw new Error(`initializer: expected 'pytorch' or 'keras', got '${String(scheme)}'`);
-    const rng = new Rng(this.seed);
-    this.params = built.map((layer) => {
-      const values = layer.init(rng, scheme);
-      return new Map(layer.params.map(({ name, shape }) => [name, backend.tensor(values.get(name)!, shape, 'float32')]));
-    });
+    let values: Map<string, Float32Array>[];
+    if (weights) {
+      values = built.map((layer, i) =>
+        new Map(
+          layer.params.map(({ name, shape }) => {
+            const v = weights.get(`${i}.${name}`);
+            if (!v) throw new Error(`weights: missing '${i}.${name}' (shape ${shapeString(shape)})`);
+            return [name, v];
+          }),
+        ),
+      );
+    } else {
+      const rng = new Rng(this.seed);
+      values = built.map((layer) => layer.init(rng, scheme));
+    }
+    this.params = [];
+    try {
+      for (const [i, layer] of built.entries()) {
+        const m = new Map<string, Tensor>();
+        this.params.push(m);
+        for (const { name, shape } of layer.params) m.set(name, backend.tensor(values[i]!.get(name)!, shape, 'float32'));
+      }
+    } catch (e) {
+      for (const p of this.params) for (const t of p.values()) backend.dispose(t);
+      throw e;
+    }
     this.dropoutRng = new Rng(this.seed + 0x5eed);
   }
 
   /** Builds a model on `backend`. `ownsBackend`: the model closes the backend on dispose. */
   static create(backend: Backend, specs: readonly LayerSpec[], options: SequentialOptions = {}, ownsBackend = false): Sequential {
     return new Sequential(backend, specs, ownsBackend, options);
+  }
+
+  /**
+   * Builds a model from a checkpoint's contents: its weights are uploaded once, with no random
+   * initialisation drawn first. Weights are by state_dict name (`0.weight_ih_l0`); shapes are
+   * checked against the layers before anything is uploaded.
+   */
+  static fromCheckpoint(backend: Backend, c: CheckpointContents, options: Omit<SequentialOptions, 'seed'> = {}, ownsBackend = false): Sequential {
+    const shapes = new Map<string, readonly number[]>();
+    buildLayers(c.layers).forEach((l, i) => l.params.forEach((p) => shapes.set(`${i}.${p.name}`, p.shape)));
+    for (const [name, shape] of shapes) {
+      const w = c.weights.get(name);
+      if (!w) throw new Error(`checkpoint: missing weight '${name}' (shape ${shapeString(shape)})`);
+      if (shapeString(w.shape) !== shapeString(shape)) throw new Error(`checkpoint: '${name}': expected shape ${shapeString(shape)}, got ${shapeString(w.shape)}`);
+    }
+    for (const name of c.weights.keys()) if (!shapes.has(name)) throw new Error(`checkpoint: unexpected weight '${name}' (not a parameter of these layers)`);
+    const model = new Sequential(backend, c.layers, ownsBackend, { ...options, seed: c.seed }, new Map([...c.weights].map(([k, v]) => [k, v.data])));
+    try {
+      if (c.optimizer) model.restoreOptimizer(c.optimizer.spec, c.optimizer.step, c.optimizer.slots);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return model;
   }
 
   get input(): LayerIO {
@@ -215,10 +285,10 @@ export class Sequential {
   }
 
   /** Runs every layer; returns the output tensor, per-layer saved (training) and states (keepState). */
-  private forwardTensors(
+  private async forwardTensors(
     x: Tensor,
-    opts: { training: boolean; lengths?: Int32Array | undefined; initial?: (RecurrentState | undefined)[]; keepState: boolean },
-  ): { y: Tensor; saved: unknown[]; states: (RecurrentState | undefined)[] } {
+    opts: { training: boolean; lengths?: Int32Array | undefined; initial?: (RecurrentState | undefined)[] | undefined; keepState: boolean },
+  ): Promise<{ y: Tensor; saved: unknown[]; states: (RecurrentState | undefined)[] }> {
     const saved: unknown[] = [];
     const states: (RecurrentState | undefined)[] = [];
     let h = x;
@@ -229,8 +299,9 @@ export class Sequential {
         rng: opts.training ? this.dropoutRng : undefined,
         initialState: opts.initial?.[i],
         keepState: opts.keepState,
+        fused: this.fused,
       };
-      const r = layer.forward(this.backend, this.params[i]!, h, ctx);
+      const r = await layer.forward(this.backend, this.params[i]!, h, ctx);
       if (h !== x) this.backend.dispose(h);
       h = r.y;
       saved.push(r.saved);
@@ -282,9 +353,9 @@ export class Sequential {
 
     const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
     const y = this.upload(batch.y, targetDtype(opts.loss));
-    const fwd = this.forwardTensors(x, { training: true, lengths: batch.lengths, keepState: false });
+    const fwd = await this.forwardTensors(x, { training: true, lengths: batch.lengths, keepState: false });
     b.dispose(x);
-    const { loss, grad } = computeLoss(b, opts.loss, fwd.y, y, batch.lengths);
+    const { loss, grad } = await computeLoss(b, opts.loss, fwd.y, y, batch.lengths);
     const accuracy = countAccuracy ? countCorrect(opts.loss, await b.read(fwd.y), fwd.y.shape, batch.y, batch.lengths) : undefined;
     b.dispose(fwd.y);
     b.dispose(y);
@@ -294,7 +365,7 @@ export class Sequential {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!;
       const needDx = i > 0;
-      const r = layer.backward(b, fwd.saved[i], dy!, needDx);
+      const r = await layer.backward(b, fwd.saved[i], dy!, needDx);
       b.dispose(dy!);
       layer.disposeSaved(b, fwd.saved[i]);
       dy = r.dx;
@@ -302,14 +373,14 @@ export class Sequential {
     }
 
     if (opts.clipNorm !== undefined) {
-      const ss = b.sumSquares([...grads.values()]);
+      const ss = await b.sumSquares([...grads.values()]);
       const norm = Math.sqrt((await b.read(ss))[0]!);
       b.dispose(ss);
       const coef = opts.clipNorm / (norm + 1e-6);
-      if (coef < 1) for (const g of grads.values()) b.scaleInPlace(g, coef);
+      if (coef < 1) for (const g of grads.values()) await b.scaleInPlace(g, coef);
     }
 
-    optimizer.apply(this.namedParams(), grads);
+    await optimizer.apply(this.namedParams(), grads);
     for (const g of grads.values()) b.dispose(g);
     const value = (await b.read(loss))[0]!;
     b.dispose(loss);
@@ -384,9 +455,9 @@ export class Sequential {
       checkTargets(batch.y, lossName, this.outShape(B, T));
       const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
       const y = this.upload(batch.y, targetDtype(lossName));
-      const fwd = this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
+      const fwd = await this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
       b.dispose(x);
-      const r = computeLoss(b, lossName, fwd.y, y, batch.lengths);
+      const r = await computeLoss(b, lossName, fwd.y, y, batch.lengths);
       b.dispose(y);
       b.dispose(r.grad);
       const out = await b.read(fwd.y);
@@ -420,7 +491,7 @@ export class Sequential {
     for (const idx of batchIndices(epochOrder(N, 0, 0, false), opts.batchSize ?? 256)) {
       const batch = gatherBatch(ds, idx);
       const xt = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
-      const fwd = this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false });
+      const fwd = await this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false });
       this.backend.dispose(xt);
       out.set(await this.backend.read(fwd.y), idx[0]! * rowSize);
       this.backend.dispose(fwd.y);
@@ -442,54 +513,70 @@ export class Sequential {
     checkLengths(opts.lengths, B, T);
     const initial = this.uploadStates(opts.initialStates, B);
     const xt = this.upload(x, this.input.kind === 'ids' ? 'int32' : 'float32');
-    const fwd = this.forwardTensors(xt, { training: false, lengths: opts.lengths, initial, keepState: true });
+    const fwd = await this.forwardTensors(xt, { training: false, lengths: opts.lengths, initial, keepState: true });
     this.backend.dispose(xt);
     disposeStates(this.backend, initial);
     const output = { data: Float32Array.from(await this.backend.read(fwd.y)), shape: fwd.y.shape.slice() };
     this.backend.dispose(fwd.y);
     const states: ForwardResult['states'] = [];
-    for (const s of fwd.states) {
-      if (!s) continue;
-      states.push({ h: await this.stackStates(s.h), c: s.c ? await this.stackStates(s.c) : undefined });
+    for (const [i, st] of fwd.states.entries()) {
+      if (!st) continue;
+      const decls = this.layers[i]!.states!;
+      const named: Record<string, HostTensor<Float32Array>> = {};
+      for (const [j, d] of decls.entries()) named[d.name] = await this.stackStates(st.values[j]!);
+      states.push(named as LayerStates);
     }
     disposeStates(this.backend, fwd.states);
     return { output, states };
   }
 
-  private async stackStates(ts: Tensor[]): Promise<HostTensor<Float32Array>> {
-    const [B, H] = ts[0]!.shape as [number, number];
-    const out = new Float32Array(ts.length * B * H);
-    for (const [i, t] of ts.entries()) out.set(await this.backend.read(t), i * B * H);
-    return { data: out, shape: [ts.length, B, H] };
+  private async stackStates(ts: readonly Tensor[]): Promise<HostTensor<Float32Array>> {
+    const per = ts[0]!.shape.reduce((a, c) => a * c, 1);
+    const out = new Float32Array(ts.length * per);
+    for (const [i, t] of ts.entries()) out.set(await this.backend.read(t), i * per);
+    return { data: out, shape: [ts.length, ...ts[0]!.shape] };
   }
 
-  /** Uploads user states, checking each against its layer. */
+  /** Uploads user states, checking each against its layer: every state the cell has, by name. */
   uploadStates(states: (InitialState | undefined)[] | undefined, B: number): (RecurrentState | undefined)[] | undefined {
     if (!states) return undefined;
-    if (states.length !== this.layers.length) {
-      throw new Error(`initialStates: expected ${this.layers.length} entries (one per layer, undefined for non-recurrent), got ${states.length}`);
+    if (!Array.isArray(states) || states.length !== this.layers.length) {
+      throw new Error(`initialStates: expected ${this.layers.length} entries (one per layer, undefined for non-recurrent), got ${Array.isArray(states) ? states.length : typeof states}`);
     }
-    return states.map((s, i) => {
+    // Check everything before uploading anything, so a rejected call leaves no tensor behind.
+    const plan = states.map((s, i) => {
       if (!s) return undefined;
-      const spec = this.layers[i]!.spec;
-      if (spec.type !== 'recurrent') throw new Error(`initialStates[${i}]: layer ${i} is ${spec.type}, which has no state`);
-      const n = spec.numLayers * (spec.bidirectional ? 2 : 1);
-      const H = spec.hiddenSize;
-      const split = (name: string, t: HostTensor<Float32Array>): Tensor[] => {
-        if (shapeString(t.shape) !== shapeString([n, B, H]) || t.data.length !== n * B * H) {
-          throw new Error(`initialStates[${i}].${name}: expected shape ${shapeString([n, B, H])}, got ${shapeString(t.shape)}`);
+      const layer = this.layers[i]!;
+      if (!layer.states) throw new Error(`initialStates[${i}]: layer ${i} is ${layer.spec.type}, which has no state`);
+      const names = layer.states.map((d) => d.name);
+      for (const key of Object.keys(s)) {
+        if (s[key] !== undefined && !names.includes(key)) throw new Error(`initialStates[${i}].${key}: layer ${i} has no state '${key}' (its states: ${names.join(', ')})`);
+      }
+      return layer.states.map((d) => {
+        const t = s[d.name];
+        if (!t) throw new Error(`initialStates[${i}].${d.name}: missing (layer ${i} needs ${names.join(' and ')})`);
+        const shape = [d.count, B, ...d.shape];
+        if (shapeString(t.shape) !== shapeString(shape) || t.data.length !== shape.reduce((a, c) => a * c, 1)) {
+          throw new Error(`initialStates[${i}].${d.name}: expected shape ${shapeString(shape)}, got ${shapeString(t.shape)}`);
         }
-        return Array.from({ length: n }, (_, k) => this.backend.tensor(t.data.subarray(k * B * H, (k + 1) * B * H), [B, H], 'float32'));
+        return { t, d };
+      });
+    });
+    return plan.map((entries) => {
+      if (!entries) return undefined;
+      return {
+        values: entries.map(({ t, d }) => {
+          const per = B * d.shape.reduce((a, c) => a * c, 1);
+          return Array.from({ length: d.count }, (_, k) => this.backend.tensor(t.data.subarray(k * per, (k + 1) * per), [B, ...d.shape], 'float32'));
+        }),
       };
-      if (spec.cell === 'lstm' && !s.c) throw new Error(`initialStates[${i}].c: an LSTM layer needs both h and c`);
-      return { h: split('h', s.h), c: spec.cell === 'lstm' ? split('c', s.c!) : undefined };
     });
   }
 
   /** Runs layers on backend tensors with explicit states (used by SequenceStream). */
-  runWithState(x: Tensor, states: (RecurrentState | undefined)[] | undefined): { y: Tensor; states: (RecurrentState | undefined)[] } {
+  async runWithState(x: Tensor, states: (RecurrentState | undefined)[] | undefined): Promise<{ y: Tensor; states: (RecurrentState | undefined)[] }> {
     this.checkAlive();
-    const r = this.forwardTensors(x, { training: false, initial: states, keepState: true });
+    const r = await this.forwardTensors(x, { training: false, initial: states, keepState: true });
     return { y: r.y, states: r.states };
   }
 
@@ -554,10 +641,7 @@ export class Sequential {
 }
 
 export function disposeStates(b: Backend, states: (RecurrentState | undefined)[] | undefined): void {
-  for (const s of states ?? []) {
-    s?.h.forEach((t) => b.dispose(t));
-    s?.c?.forEach((t) => b.dispose(t));
-  }
+  for (const s of states ?? []) s?.values.forEach((ts) => ts.forEach((t) => b.dispose(t)));
 }
 
 function splitName(name: string): [number, string] {

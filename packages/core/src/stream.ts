@@ -36,11 +36,11 @@ export class SequenceStream {
     if (shapeString(x.shape) !== shapeString(expected)) {
       throw new Error(`stream.step: x: expected shape ${shapeString(io.kind === 'ids' ? ['B'] : ['B', io.features])}, got ${shapeString(x.shape)}`);
     }
-    const batchOf = (s: RecurrentState | undefined) => s?.h[0]?.shape[0];
+    const batchOf = (s: RecurrentState | undefined) => s?.values[0]?.[0]?.shape[0];
     const prevB = this.states?.map(batchOf).find((v) => v !== undefined);
     if (prevB !== undefined && prevB !== B) throw new Error(`stream.step: x: batch size ${B} differs from the stream's ${prevB}; call reset() first`);
     const xt: Tensor = b.tensor(x.data, io.kind === 'ids' ? [B, 1] : [B, 1, io.features], io.kind === 'ids' ? 'int32' : 'float32');
-    const r = this.model.runWithState(xt, this.states);
+    const r = await this.model.runWithState(xt, this.states);
     b.dispose(xt);
     disposeStates(b, this.states);
     this.states = r.states;

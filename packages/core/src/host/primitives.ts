@@ -21,10 +21,10 @@ export function matmul<A extends FloatArray>(a: A, b: FloatArray, M: number, K: 
     for (let k = 0; k < K; k++) {
       const av = transposeA ? a[k * M + i]! : a[i * K + k]!;
       if (av === 0) continue;
-      if (transposeB) for (let j = 0; j < N; j++) out[o + j] += av * b[j * K + k]!;
+      if (transposeB) for (let j = 0; j < N; j++) out[o + j] = out[o + j]! + av * b[j * K + k]!;
       else {
         const r = k * N;
-        for (let j = 0; j < N; j++) out[o + j] += av * b[r + j]!;
+        for (let j = 0; j < N; j++) out[o + j] = out[o + j]! + av * b[r + j]!;
       }
     }
   }
@@ -66,7 +66,7 @@ export function addRow<A extends FloatArray>(x: A, b: FloatArray): A {
 /** x: [N, K] → [K] */
 export function sumRows<A extends FloatArray>(x: A, K: number): A {
   const out = allocLike(x, K);
-  for (let i = 0; i < x.length; i += K) for (let k = 0; k < K; k++) out[k] += x[i + k]!;
+  for (let i = 0; i < x.length; i += K) for (let k = 0; k < K; k++) out[k] = out[k]! + x[i + k]!;
   return out;
 }
 

@@ -38,12 +38,12 @@ export function buildDense(spec: DenseSpec, input: LayerIO | undefined, index: n
             ['weight', uniformInit(rng, spec.units * inSize, bound)],
             ['bias', uniformInit(rng, spec.units, bound)],
           ]),
-    forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward {
-      const r = b.denseForward(p.get('weight')!, p.get('bias')!, x, ctx.training);
+    async forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): Promise<LayerForward> {
+      const r = await b.denseForward(p.get('weight')!, p.get('bias')!, x, ctx.training);
       return { y: r.y, saved: r.saved };
     },
-    backward(b: Backend, saved: unknown, dy: Tensor) {
-      const { dx, dw, db } = b.denseBackward(saved as Saved, dy);
+    async backward(b: Backend, saved: unknown, dy: Tensor) {
+      const { dx, dw, db } = await b.denseBackward(saved as Saved, dy);
       return { dx, grads: new Map([['weight', dw], ['bias', db]]) };
     },
     disposeSaved: (b: Backend, saved: unknown) => b.disposeSaved(saved as Saved),

@@ -21,12 +21,12 @@ export function buildEmbedding(spec: EmbeddingSpec, input: LayerIO | undefined, 
       const n = spec.inputDim * spec.outputDim;
       return new Map([['weight', scheme === 'keras' ? uniformInit(rng, n, 0.05) : normalInit(rng, n)]]);
     },
-    forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward {
-      const r = b.embeddingForward(p.get('weight')!, x, ctx.training);
+    async forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): Promise<LayerForward> {
+      const r = await b.embeddingForward(p.get('weight')!, x, ctx.training);
       return { y: r.y, saved: r.saved };
     },
-    backward(b: Backend, saved: unknown, dy: Tensor) {
-      const { dWeight } = b.embeddingBackward(saved as Saved, dy);
+    async backward(b: Backend, saved: unknown, dy: Tensor) {
+      const { dWeight } = await b.embeddingBackward(saved as Saved, dy);
       return { grads: new Map([['weight', dWeight]]) };
     },
     disposeSaved: (b: Backend, saved: unknown) => b.disposeSaved(saved as Saved),

@@ -12,10 +12,12 @@ export type LayerIO =
   | { readonly kind: 'sequence'; readonly features: number }
   | { readonly kind: 'vector'; readonly features: number };
 
-/** Recurrent state carried between calls (streaming) or passed in by the user: numLayers·D tensors of [B, H]. */
+/**
+ * Recurrent state carried between calls (streaming) or passed in by the user: for each of the
+ * cell's states (h; h, c), numLayers·D tensors of [B, ...state].
+ */
 export interface RecurrentState {
-  readonly h: Tensor[];
-  readonly c?: Tensor[] | undefined;
+  readonly values: readonly (readonly Tensor[])[];
 }
 
 export interface ForwardContext {
@@ -27,6 +29,8 @@ export interface ForwardContext {
   readonly initialState?: RecurrentState | undefined;
   /** Keep the final recurrent state (streaming, state out). */
   readonly keepState: boolean;
+  /** Use the backend's fused recurrent kernels where it has them (default true). */
+  readonly fused?: boolean | undefined;
 }
 
 export interface LayerForward {
@@ -40,10 +44,12 @@ export interface BuiltLayer {
   readonly input: LayerIO;
   readonly output: LayerIO;
   readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** Recurrent layers: the cell's states, each `count` (numLayers·D) tensors of [B, ...shape]. */
+  readonly states?: readonly { readonly name: string; readonly shape: readonly number[]; readonly count: number }[];
   init(rng: Rng, scheme: Initializer): Map<string, Float32Array>;
-  forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): LayerForward;
+  forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): Promise<LayerForward>;
   /** dy: gradient of the loss w.r.t. this layer's output. dx is absent for the first layer of ids. */
-  backward(b: Backend, saved: unknown, dy: Tensor, needDx: boolean): { dx?: Tensor | undefined; grads: Map<string, Tensor> };
+  backward(b: Backend, saved: unknown, dy: Tensor, needDx: boolean): Promise<{ dx?: Tensor | undefined; grads: Map<string, Tensor> }>;
   disposeSaved(b: Backend, saved: unknown): void;
 }
 

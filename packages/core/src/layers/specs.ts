@@ -13,22 +13,19 @@ export interface EmbeddingSpec {
 
 export interface RecurrentSpec {
   readonly type: 'recurrent';
-  readonly cell: 'rnn' | 'lstm' | 'gru';
+  /** The cell kind, a key of core's cell catalogue (`rnn`, `lstm`, `gru`, `ctrnn`). */
+  readonly cell: string;
   /** Features per step; inferred from the previous layer when omitted. */
   readonly inputSize?: number | undefined;
   readonly hiddenSize: number;
   readonly numLayers: number;
   readonly bidirectional: boolean;
-  /** Keras: output every step ([B, T, D·H]) instead of the final hidden state ([B, D·H]). */
+  /** Keras: output every step ([B, T, D·O]) instead of the final output ([B, D·O]). */
   readonly returnSequences: boolean;
   /** Dropout on the outputs of every stacked layer but the last (PyTorch semantics). */
   readonly dropout: number;
-  /** RNN only. */
-  readonly nonlinearity: RnnNonlinearity;
-  /** GRU only: PyTorch/cuDNN form (true) or the original form (false). */
-  readonly resetAfter: boolean;
-  /** LSTM only: initialise the forget-gate slice of bias_ih to 1 and of bias_hh to 0 (Keras unit_forget_bias). */
-  readonly unitForgetBias: boolean;
+  /** The cell's own options, as given (checked and defaulted by its definition when the layer is built). */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 export interface DenseSpec {
@@ -49,7 +46,13 @@ export interface RecurrentOptions {
   dropout?: number;
 }
 
-function recurrent(cell: RecurrentSpec['cell'], o: RecurrentOptions, extra: Partial<RecurrentSpec>): RecurrentSpec {
+const LAYER_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'returnSequences', 'dropout'] as const;
+
+/** Splits user options into the layer's and the cell's; the cell's definition checks its own. */
+function recurrent(cell: string, o: RecurrentOptions): RecurrentSpec {
+  if (!o || typeof o !== 'object') throw new Error(`layers.${cell}: expected an options object, got ${JSON.stringify(o)}`);
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o as object)) if (!(LAYER_OPTIONS as readonly string[]).includes(k) && v !== undefined) options[k] = v;
   return {
     type: 'recurrent',
     cell,
@@ -59,24 +62,20 @@ function recurrent(cell: RecurrentSpec['cell'], o: RecurrentOptions, extra: Part
     bidirectional: o.bidirectional ?? false,
     returnSequences: o.returnSequences ?? false,
     dropout: o.dropout ?? 0,
-    nonlinearity: 'tanh',
-    resetAfter: true,
-    unitForgetBias: false,
-    ...extra,
+    options,
   };
 }
 
 /** Layer constructors, as `layers.lstm({ inputSize: 28, hiddenSize: 128 })`. */
 export const layers = {
   /** Elman RNN (PyTorch nn.RNN). */
-  rnn: (o: RecurrentOptions & { nonlinearity?: RnnNonlinearity }): RecurrentSpec =>
-    recurrent('rnn', o, { nonlinearity: o.nonlinearity ?? 'tanh' }),
+  rnn: (o: RecurrentOptions & { nonlinearity?: RnnNonlinearity }): RecurrentSpec => recurrent('rnn', o),
   /** LSTM (PyTorch nn.LSTM). `unitForgetBias` defaults to true, as in Keras. */
-  lstm: (o: RecurrentOptions & { unitForgetBias?: boolean }): RecurrentSpec =>
-    recurrent('lstm', o, { unitForgetBias: o.unitForgetBias ?? true }),
+  lstm: (o: RecurrentOptions & { unitForgetBias?: boolean }): RecurrentSpec => recurrent('lstm', o),
   /** GRU (PyTorch nn.GRU); `resetAfter: false` selects the original form. */
-  gru: (o: RecurrentOptions & { resetAfter?: boolean }): RecurrentSpec =>
-    recurrent('gru', o, { resetAfter: o.resetAfter ?? true }),
+  gru: (o: RecurrentOptions & { resetAfter?: boolean }): RecurrentSpec => recurrent('gru', o),
+  /** Continuous-time RNN: h_t = (1 − α) h_{t−1} + α·act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), α in (0, 1] (default 0.2). */
+  ctrnn: (o: RecurrentOptions & { alpha?: number; nonlinearity?: RnnNonlinearity }): RecurrentSpec => recurrent('ctrnn', o),
   /** Fully connected layer producing logits (PyTorch nn.Linear, Keras Dense without activation). */
   dense: (o: { units: number; inputSize?: number }): DenseSpec => ({ type: 'dense', units: o.units, inputSize: o.inputSize }),
   /** Token embedding (PyTorch nn.Embedding, Keras Embedding). */
