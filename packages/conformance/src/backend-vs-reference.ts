@@ -281,7 +281,9 @@ export function describeBackendVsReference(s: Suite): void {
         await put('matmul', await b.matmul(flat, w42, false, false));
         await put('matmul transposeA', await b.matmul(m64, c62, true, false));
         await put('matmul transposeB', await b.matmul(flat, m64, false, true));
-        await put('matmul transposeA transposeB', await b.matmul(c62, m64, true, true));
+        const m46 = await b.reshape(mt, [4, 6]);
+        await put('matmul transposeA transposeB', await b.matmul(c62, m46, true, true));
+        b.dispose(m46);
         const row = await b.slice(await b.reshape(await b.slice(mt, 0, 0, 1), [3, 4]), 0, 0, 1);
         const row4 = await b.reshape(row, [4]);
         await put('addRow', await b.addRow(flat, row4));

@@ -84,11 +84,11 @@ class CheckedBackend implements Backend {
 
   // ---- argument checks -------------------------------------------------------------------------
 
-  private t(call: string, name: string, t: unknown, dtype: DType | undefined = 'float32'): Tensor {
+  private t(call: string, name: string, t: unknown, dtype: DType | 'any' = 'float32'): Tensor {
     if (!t || typeof t !== 'object' || !isShape((t as Tensor).shape)) fail(call, `${name}: expected a tensor, got ${t === undefined ? 'undefined' : typeof t}`);
     const x = t as Tensor;
     if (this.disposed.has(x)) fail(call, `${name}: tensor ${shapeString(x.shape)} was used after dispose()`);
-    if (dtype && x.dtype !== dtype) fail(call, `${name}: expected a ${dtype} tensor, got ${x.dtype} ${shapeString(x.shape)}`);
+    if (dtype !== 'any' && x.dtype !== dtype) fail(call, `${name}: expected a ${dtype} tensor, got ${x.dtype} ${shapeString(x.shape)}`);
     return x;
   }
 
@@ -125,7 +125,7 @@ class CheckedBackend implements Backend {
   }
 
   read(t: Tensor) {
-    return this.inner.read(this.t('read', 't', t, undefined));
+    return this.inner.read(this.t('read', 't', t, 'any'));
   }
 
   dispose(t: Tensor): void {
@@ -208,7 +208,7 @@ class CheckedBackend implements Backend {
 
   async slice(x: Tensor, axis: number, start: number, sz: number) {
     const call = 'slice';
-    this.t(call, 'x', x, undefined);
+    this.t(call, 'x', x, 'any');
     if (!Number.isInteger(axis) || axis < 0 || axis >= x.shape.length) fail(call, `axis: expected an integer in [0, ${x.shape.length}) for x ${shapeString(x.shape)}, got ${axis}`);
     const n = x.shape[axis]!;
     if (!Number.isInteger(start) || !Number.isInteger(sz) || start < 0 || sz < 1 || start + sz > n) {
@@ -221,7 +221,7 @@ class CheckedBackend implements Backend {
   async concat(xs: readonly Tensor[], axis: number) {
     const call = 'concat';
     if (!Array.isArray(xs) || xs.length === 0) fail(call, `xs: expected a non-empty array of tensors, got ${Array.isArray(xs) ? 'an empty array' : typeof xs}`);
-    const first = this.t(call, 'xs[0]', xs[0], undefined);
+    const first = this.t(call, 'xs[0]', xs[0], 'any');
     if (!Number.isInteger(axis) || axis < 0 || axis >= first.shape.length) fail(call, `axis: expected an integer in [0, ${first.shape.length}), got ${axis}`);
     xs.forEach((x, i) => {
       this.t(call, `xs[${i}]`, x, first.dtype);
@@ -235,7 +235,7 @@ class CheckedBackend implements Backend {
   }
 
   async reshape(x: Tensor, shape: readonly number[]) {
-    this.t('reshape', 'x', x, undefined);
+    this.t('reshape', 'x', x, 'any');
     if (!isShape(shape)) fail('reshape', `shape: expected an array of non-negative integers, got ${JSON.stringify(shape)}`);
     if (size(shape) !== size(x.shape)) fail('reshape', `shape ${shapeString(shape)} has ${size(shape)} elements, x ${shapeString(x.shape)} has ${size(x.shape)}`);
     const ints = this.ints.get(x);
@@ -413,7 +413,7 @@ class CheckedBackend implements Backend {
   private slots(call: string, param: Tensor, named: Record<string, Tensor>, hyper: object): void {
     this.t(call, 'param', param);
     for (const [name, t] of Object.entries(named)) this.sameShape(call, 'param', param, name, this.t(call, name, t));
-    for (const [name, v] of Object.entries(hyper)) if (typeof v !== 'boolean') checkNumber(call, name, v);
+    for (const [name, v] of Object.entries(hyper)) if (typeof v === 'number' || v === undefined || v === null) checkNumber(call, name, v);
   }
 
   adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamHyper) {
