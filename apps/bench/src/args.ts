@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_IDS, type BackendId } from './backends.js';
-import { DEFAULT_INIT, INIT_NAMES, PROFILE_NAMES, TASK_NAMES, type InitName, type ProfileName, type TaskName } from './config.js';
+import { DEFAULT_INIT, INIT_NAMES, PATH_NAMES, PROFILE_NAMES, TASK_NAMES, type InitName, type PathName, type ProfileName, type TaskName } from './config.js';
 
 export interface BenchOptions {
   readonly tasks: readonly TaskName[];
@@ -15,6 +15,7 @@ export interface BenchOptions {
   readonly seed: number;
   /** Initial weights: core's PyTorch defaults or Keras' defaults. */
   readonly init: InitName;
+  readonly path: PathName;
   /** Seconds per backend and task; 0 = none; undefined = the profile's (quick 60 s, full none). */
   readonly budget: number | undefined;
   readonly out: string;
@@ -74,6 +75,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--epochs <n>', "override the profile's epochs").argParser(integer(1)))
     .addOption(new Option('--seed <n>', 'seed for weights, shuffling and subsets').argParser(integer(0)).default(42))
     .addOption(new Option('--init <name>', "initial weights: pytorch (core's defaults) or keras (glorot/orthogonal, embedding U(±0.05))").argParser(parseInit).default(DEFAULT_INIT))
+    .addOption(new Option('--path <name>', "recurrent layers on each backend's fused kernels (fused) or on core's generic path over the backend primitives (generic)").choices([...PATH_NAMES]).default('fused'))
     .addOption(new Option('--budget <seconds>', "time budget per backend and task: training stops past 70% of it, testing past 100%, the worker is stopped at 200%; 0 = none (default: quick 60, full none)").argParser(integer(0)))
     .addOption(new Option('--out <dir>', 'folder for results.json, results.md and report.html').default(undefined, 'bench-results/ at the repository root'))
     .option('--peers', "add TensorFlow.js' own tf.layers.lstm on the same data and configuration as a reference row", false)
@@ -86,7 +88,7 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOp
   const cmd = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   // `pnpm bench -- --task mnist` passes a literal `--` through; skip it.
   cmd.parse(argv.filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
-  const o = cmd.opts<{ task: TaskName[]; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; init: InitName; budget?: number; out?: string; peers: boolean; open: boolean }>();
+  const o = cmd.opts<{ task: TaskName[]; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; init: InitName; path: PathName; budget?: number; out?: string; peers: boolean; open: boolean }>();
   return {
     tasks: o.task,
     backends: o.backends,
@@ -94,6 +96,7 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOp
     epochs: o.epochs,
     seed: o.seed,
     init: o.init,
+    path: o.path,
     budget: o.budget,
     out: resolve(cwd, o.out ?? join(workspaceRoot(cwd), 'bench-results')),
     peers: o.peers,

@@ -41,7 +41,7 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
   const tasks: TaskResult[] = [];
 
   for (const task of options.tasks) {
-    const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed, budgetSeconds: options.budget, init: options.init });
+    const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed, budgetSeconds: options.budget, init: options.init, path: options.path });
     progress.note(`${task}: ${describeModel(config.model)}; Adam lr ${config.optimizer.lr}, batch ${config.batchSize}, ${config.epochs} epoch(s), ${config.init} init, ${config.trainSamples} train / ${config.testSamples} test samples (${config.profile} profile)${config.budgetSeconds !== undefined ? `; time budget ${config.budgetSeconds} s per backend` : ''}`);
     const d0 = performance.now();
     const sizes = await prepareData(config, task, progress);

@@ -56,6 +56,8 @@ export interface TaskConfig {
    * embedding U(±0.05)), core's `initializer` option.
    */
   readonly init: InitName;
+  /** Recurrent layers on each backend's fused kernels ('fused', the default) or on core's generic path ('generic'). */
+  readonly path: PathName;
   /**
    * Wall-clock budget per backend and task in seconds (quick profile), so that one very slow backend
    * (gpujs on a software rasteriser) cannot hold up the run: training stops at the first batch past
@@ -103,7 +105,11 @@ export interface ConfigOverrides {
   /** Seconds; 0 removes the budget; undefined keeps the profile's. */
   budgetSeconds?: number | undefined;
   init?: InitName | undefined;
+  path?: PathName | undefined;
 }
+
+export const PATH_NAMES = ['fused', 'generic'] as const;
+export type PathName = (typeof PATH_NAMES)[number];
 
 export function taskConfig(task: TaskName, profile: ProfileName, overrides: ConfigOverrides = {}): TaskConfig {
   if (!TASK_NAMES.includes(task)) throw new Error(`task: expected one of ${TASK_NAMES.join(', ')}, got ${JSON.stringify(task)}`);
@@ -118,6 +124,7 @@ export function taskConfig(task: TaskName, profile: ProfileName, overrides: Conf
     testSamples: size.test,
     seed: overrides.seed ?? 42,
     init: overrides.init ?? DEFAULT_INIT,
+    path: overrides.path ?? 'fused',
     budgetSeconds: overrides.budgetSeconds === 0 ? undefined : (overrides.budgetSeconds ?? PROFILE_BUDGET[profile]),
   };
   return task === 'mnist'

@@ -1,6 +1,7 @@
 // Loads a task's data and takes the seeded subsets every backend sees, so the data are identical in
 // every process: same samples, same order (core's epochOrder shuffles with the model seed).
-import { datasetSize, epochOrder, gatherBatch, type Dataset } from '@rnnkit/core';
+import { datasetSize, type Dataset } from '@rnnkit/core';
+import { epochOrder, gatherBatch } from '@rnnkit/core/internal';
 import { loadImdb, loadMnist, type ImdbOptions } from '@rnnkit/datasets';
 import type { TaskConfig } from './config.js';
 

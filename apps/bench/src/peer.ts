@@ -13,7 +13,8 @@
 //   and the cpu backend's needs ~32 GiB per IMDB batch; we register a plain JS kernel for wasm.
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, sgd, type Dataset } from '@rnnkit/core';
+import { datasetSize, sgd, type Dataset } from '@rnnkit/core';
+import { batchIndices, epochOrder, gatherBatch, gatherRows } from '@rnnkit/core/internal';
 import { createReferenceBackend } from './backends.js';
 import type { TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';

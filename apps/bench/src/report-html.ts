@@ -60,7 +60,7 @@ function taskSection(task: TaskResult): string {
     .join('\n');
   return `<section>
 <h2>${escapeHtml(task.task.toUpperCase())}</h2>
-<p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.init} init, ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
+<p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.init} init, recurrent layers on the ${c.path === 'generic' ? 'generic path (core cell definitions over backend primitives)' : 'fused kernels'}, ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
 <div class="row">${loss}</div>
 <p class="meta">Backends that compute the same numbers draw the same curve: earlier rows are drawn wider underneath, so coinciding curves show as nested lines.</p>
 <div class="row">${train}${infer}${acc}</div>

@@ -47,7 +47,7 @@ export function markdownReport(results: BenchResults): string {
       '',
       `## ${t.task.toUpperCase()}`,
       '',
-      `${t.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.init} init, ${c.trainSamples} training / ${c.testSamples} test samples` +
+      `${t.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.init} init, ${c.path} recurrent path, ${c.trainSamples} training / ${c.testSamples} test samples` +
         `${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}` +
         `${t.parameters !== undefined ? `, ${t.parameters.toLocaleString('en-US')} parameters` : ''}. Data prepared in ${fmtSeconds(t.dataSeconds)}.`,
       '',

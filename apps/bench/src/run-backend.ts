@@ -1,6 +1,7 @@
 // One backend on one task, inside its own process: create the backend, load the data, validate
 // against the float64 reference, then train (timed), and after every epoch run the test set (timed).
-import { adam, batchIndices, datasetSize, epochOrder, gatherBatch, gatherRows, type Backend, type HostTensor, type Sequential } from '@rnnkit/core';
+import { adam, datasetSize, type Backend, type HostTensor, type Sequential } from '@rnnkit/core';
+import { batchIndices, epochOrder, gatherBatch, gatherRows } from '@rnnkit/core/internal';
 import { backendEntry, createBackend, createReferenceBackend } from './backends.js';
 import type { TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';

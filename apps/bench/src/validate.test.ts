@@ -18,9 +18,9 @@ function withDenseGradientError(b: Backend, factor: number): Backend {
   return new Proxy(b, {
     get(target, prop, receiver) {
       if (prop === 'denseBackward') {
-        return (saved: Parameters<Backend['denseBackward']>[0], dy: Parameters<Backend['denseBackward']>[1]) => {
-          const r = target.denseBackward(saved, dy);
-          target.scaleInPlace(r.dw, factor);
+        return async (saved: Parameters<Backend['denseBackward']>[0], dy: Parameters<Backend['denseBackward']>[1]) => {
+          const r = await target.denseBackward(saved, dy);
+          await target.scaleInPlace(r.dw, factor);
           return r;
         };
       }
