@@ -46,9 +46,11 @@ interface ModelCase {
   readonly specs: LayerSpec[];
   readonly loss: LossName;
   readonly data: (rng: Rng) => Dataset;
-  readonly cells: ('rnn' | 'lstm' | 'gru')[];
+  readonly cells: ('rnn' | 'lstm' | 'gru' | 'ctrnn')[];
   readonly lengths: boolean;
   readonly gruResetBefore?: boolean;
+  /** false: the backend under test runs every recurrent layer on core's generic path (the reference keeps its fused kernels). */
+  readonly fused?: boolean;
 }
 
 const B = 4;
@@ -100,13 +102,39 @@ const MODEL_CASES: ModelCase[] = [
     cells: ['lstm'],
     lengths: true,
   },
+  {
+    name: 'CTRNN (α 0.25) 2 layers bidirectional → dense, softmaxCrossEntropy, lengths',
+    specs: [layers.ctrnn({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, alpha: 0.25 }), layers.dense({ units: 3 })],
+    loss: 'softmaxCrossEntropy',
+    data: (rng) => ({ x: randomX(rng, [B, T, 3]), y: { data: Int32Array.from([2, 0, 1, 1]), shape: [B] }, lengths: Int32Array.from([3, 6, 2, 6]) }),
+    cells: ['ctrnn'],
+    lengths: true,
+  },
+  {
+    name: 'generic path: embedding → LSTM bidirectional → GRU reset-before → dense, fused kernels off on the backend under test',
+    specs: [
+      layers.embedding({ inputDim: 7, outputDim: 3 }),
+      layers.lstm({ hiddenSize: 4, bidirectional: true, returnSequences: true }),
+      layers.gru({ hiddenSize: 3, resetAfter: false }),
+      layers.dense({ units: 2 }),
+    ],
+    loss: 'softmaxCrossEntropy',
+    data: (rng) => ({
+      x: { data: Int32Array.from({ length: B * T }, () => rng.int(7)), shape: [B, T] },
+      y: { data: Int32Array.from([1, 0, 0, 1]), shape: [B] },
+      lengths: Int32Array.from([6, 2, 5, 3]),
+    }),
+    cells: ['lstm', 'gru'],
+    lengths: true,
+    fused: false,
+  },
 ];
 
 export function describeModel(s: Suite): void {
   const { caps, tol } = s;
   // Weights and predictions cross the Float32Array host boundary after training steps.
   const hostTrace = Math.max(tol.trace, tol.host);
-  const has = (_c: 'rnn' | 'lstm' | 'gru') => true;
+  const has = (_c: 'rnn' | 'lstm' | 'gru' | 'ctrnn') => true;
   const unsupported = (m: ModelCase) =>
     m.cells.some((c) => !has(c));
 
@@ -115,7 +143,7 @@ export function describeModel(s: Suite): void {
       it.skipIf(unsupported(m))(`${m.name}: predictions${caps.training ? ', one training step and the updated weights' : ''} match the reference`, async () => {
         const data = m.data(new Rng(800 + mi));
         const run = async (b: Backend) => {
-          const model = Sequential.create(b, m.specs, { seed: 7 });
+          const model = Sequential.create(b, m.specs, { seed: 7, fused: b === s.reference ? true : (m.fused ?? true) });
           try {
             const before = await model.predict(data.x, { lengths: data.lengths });
             if (!caps.training) return { before };
@@ -273,6 +301,39 @@ export function describeModel(s: Suite): void {
         const rng = new Rng(904);
         return { x: randomX(rng, [4, 5, 3]), y: { data: Int32Array.from([0, 1, 1, 0]), shape: [4] } };
       };
+
+      it('Sequential.fromCheckpoint (what loadModel runs) uploads each weight once and draws nothing random', async () => {
+        const ds = data();
+        const a = Sequential.create(s.backend, specs(), { seed: 3 });
+        try {
+          const path = join(dir, 'once.safetensors');
+          await a.save(path, { includeOptimizer: false });
+          const contents = await readCheckpoint(path);
+          let uploads = 0;
+          const counting = new Proxy(s.backend, {
+            get(target, key) {
+              const v = Reflect.get(target, key, target) as unknown;
+              if (key === 'tensor') return (...args: Parameters<Backend['tensor']>) => (uploads++, target.tensor(...args));
+              return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+            },
+          });
+          const b = Sequential.fromCheckpoint(counting, contents);
+          try {
+            expect(uploads, 'one upload per parameter').toBe(a.parameterShapes().size);
+            expectClose((await b.predict(ds.x)).data, (await a.predict(ds.x)).data, tol.host, 'predictions of the loaded model');
+          } finally {
+            b.dispose();
+          }
+          // A checkpoint whose weight has the wrong shape is rejected before anything is uploaded.
+          const live = s.backend.liveTensors();
+          const [first, w] = [...contents.weights][0]!;
+          const bad = { ...contents, weights: new Map([...contents.weights, [first, { data: w.data.subarray(1), shape: [w.data.length - 1] }]]) };
+          expect(() => Sequential.fromCheckpoint(s.backend, bad)).toThrow(new RegExp(`${first.replace('.', '\\.')}.*expected shape`));
+          expect(s.backend.liveTensors()).toBe(live);
+        } finally {
+          a.dispose();
+        }
+      });
 
       it.skipIf(!has('lstm'))('save then loadCheckpoint on a fresh model: same predictions (and, after training, same next step)', async () => {
         const ds = data();
