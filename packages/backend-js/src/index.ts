@@ -1,10 +1,13 @@
+// @rnnkit/backend-js: the model API bound to the pure TypeScript backend, its factory and its
+// options. The backend's classes and kernels are internal: core reaches them through the Backend
+// contract only.
 import { bindBackend } from '@rnnkit/core';
 import type { Backend } from '@rnnkit/core';
-import { checkJsBackendOptions, DEFAULT_PARALLEL_MIN_WORK, JsBackend, type JsBackendOptions } from './backend.js';
+import { JsBackend } from './backend.js';
 import { startRecurrentThreads, workerUrl, type RecurrentThreads } from './fast/parallel.js';
+import { checkJsBackendOptions, DEFAULT_PARALLEL_MIN_WORK, type JsBackendOptions } from './options.js';
 
-export { JsBackend, DEFAULT_PARALLEL_MIN_WORK, type JsBackendOptions } from './backend.js';
-export { JsTensor, JsSaved } from './tensor.js';
+export type { JsBackendOptions } from './options.js';
 
 /**
  * The pure TypeScript backend: `precision: 'float32'` (default, name `js`) runs the fast kernels,

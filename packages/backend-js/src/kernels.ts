@@ -1,6 +1,6 @@
 // The precision-specific kernel set a JsBackend runs: the float64 reference loops or the
-// float32 fast path. Kernels that are cheap and precision-generic (losses, optimizers,
-// embedding, element-wise helpers) are shared and not listed here.
+// float32 fast path. What is cheap and precision-generic (the element-wise primitives, slices,
+// losses, optimizers, embedding) runs the shared loops of @rnnkit/core/host on both.
 
 import type { CellSpec } from '@rnnkit/core';
 import type {
@@ -15,6 +15,8 @@ import type {
 
 export interface Kernels<A extends F> {
   alloc(n: number): A;
+  /** op(a): [M, K], op(b): [K, N] → [M, N]; a stored [M, K] ([K, M] when transposeA), b [K, N] ([N, K] when transposeB) */
+  matmul(a: A, b: A, M: number, K: number, N: number, transposeA: boolean, transposeB: boolean): A;
   recurrentForward(
     cell: CellSpec,
     d: RecurrentDims,

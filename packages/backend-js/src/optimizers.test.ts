@@ -18,12 +18,12 @@ for (const precision of ['float64', 'float32'] as const) {
       const be = await createJsBackend({ precision });
       const p = make(be, P), m = make(be, [0, 0, 0]), v = make(be, [0, 0, 0]);
       const h = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-      be.adamUpdate(p, make(be, G1), m, v, { ...h, step: 1 });
+      await be.adamUpdate(p, make(be, G1), m, v, { ...h, step: 1 });
       const p1 = await readF(be, p);
       for (let i = 0; i < 3; i++) {
         expect(p1[i]).toBeCloseTo(P[i]! - (0.01 * G1[i]!) / (Math.abs(G1[i]!) + 1e-8), digits);
       }
-      be.adamUpdate(p, make(be, G2), m, v, { ...h, step: 2 });
+      await be.adamUpdate(p, make(be, G2), m, v, { ...h, step: 2 });
       const p2 = await readF(be, p);
       for (let i = 0; i < 3; i++) {
         const m2 = 0.9 * 0.1 * G1[i]! + 0.1 * G2[i]!;
@@ -39,7 +39,7 @@ for (const precision of ['float64', 'float32'] as const) {
     it('Adam adds weight decay to the gradient (L2, not AdamW)', async () => {
       const be = await createJsBackend({ precision });
       const p = make(be, [2]);
-      be.adamUpdate(p, make(be, [-0.1]), make(be, [0]), make(be, [0]), { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, step: 1 });
+      await be.adamUpdate(p, make(be, [-0.1]), make(be, [0]), make(be, [0]), { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, step: 1 });
       // g = -0.1 + 0.5·2 = 0.9 > 0, so step 1 moves by −lr (AdamW would move by −lr·sign(−0.1) − lr·wd·p).
       expect((await readF(be, p))[0]).toBeCloseTo(2 - 0.1 * (0.9 / (0.9 + 1e-8)), digits);
     });
@@ -47,13 +47,13 @@ for (const precision of ['float64', 'float32'] as const) {
     it('SGD: plain, momentum with dampening (buffer = grad at first step), nesterov, weight decay', async () => {
       const be = await createJsBackend({ precision });
       const plain = make(be, P);
-      be.sgdUpdate(plain, make(be, G1), make(be, [0, 0, 0]), { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, first: true });
+      await be.sgdUpdate(plain, make(be, G1), make(be, [0, 0, 0]), { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, first: true });
       (await readF(be, plain)).forEach((x, i) => expect(x).toBeCloseTo(P[i]! - 0.1 * G1[i]!, digits));
 
       const p = make(be, P), vel = make(be, [0, 0, 0]);
       const h = { lr: 0.1, momentum: 0.9, dampening: 0.25, nesterov: false, weightDecay: 0 };
-      be.sgdUpdate(p, make(be, G1), vel, { ...h, first: true });
-      be.sgdUpdate(p, make(be, G2), vel, { ...h, first: false });
+      await be.sgdUpdate(p, make(be, G1), vel, { ...h, first: true });
+      await be.sgdUpdate(p, make(be, G2), vel, { ...h, first: false });
       const got = await readF(be, p);
       for (let i = 0; i < 3; i++) {
         const buf2 = 0.9 * G1[i]! + 0.75 * G2[i]!;
@@ -61,7 +61,7 @@ for (const precision of ['float64', 'float32'] as const) {
       }
 
       const n = make(be, P), nv = make(be, [0, 0, 0]);
-      be.sgdUpdate(n, make(be, G1), nv, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.1, first: true });
+      await be.sgdUpdate(n, make(be, G1), nv, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.1, first: true });
       const gotN = await readF(be, n);
       for (let i = 0; i < 3; i++) {
         const g = G1[i]! + 0.1 * P[i]!;
@@ -73,14 +73,14 @@ for (const precision of ['float64', 'float32'] as const) {
       const be = await createJsBackend({ precision });
       const p = make(be, P), sq = make(be, [0, 0, 0]), buf = make(be, [0, 0, 0]);
       const h = { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0 };
-      be.rmspropUpdate(p, make(be, G1), sq, buf, h);
+      await be.rmspropUpdate(p, make(be, G1), sq, buf, h);
       const p1 = await readF(be, p);
       for (let i = 0; i < 3; i++) expect(p1[i]).toBeCloseTo(P[i]! - (0.01 * G1[i]!) / (Math.sqrt(0.01) * Math.abs(G1[i]!) + 1e-8), digits);
 
       const q = make(be, P), sq2 = make(be, [0, 0, 0]), buf2 = make(be, [0, 0, 0]);
       const hm = { ...h, momentum: 0.5 };
-      be.rmspropUpdate(q, make(be, G1), sq2, buf2, hm);
-      be.rmspropUpdate(q, make(be, G2), sq2, buf2, hm);
+      await be.rmspropUpdate(q, make(be, G1), sq2, buf2, hm);
+      await be.rmspropUpdate(q, make(be, G2), sq2, buf2, hm);
       const q2 = await readF(be, q);
       for (let i = 0; i < 3; i++) {
         const v1 = 0.01 * G1[i]! ** 2;

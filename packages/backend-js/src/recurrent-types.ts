@@ -1,5 +1,5 @@
 // Plain-array arguments of the recurrent kernels, shared by the float64 reference path and
-// the float32 fast path. The backend validates shapes before calling a kernel; kernels trust them.
+// the float32 fast path. Core checks shapes before a call reaches the backend; kernels trust them.
 
 export type F = Float32Array | Float64Array;
 

@@ -1,15 +1,16 @@
-// Recurrent kernels: finite differences on the float64 reference (backward matches its own
-// forward), the float32 fast path against the reference, and the sequence-length contract.
+// The fused recurrent kernels (backend.fused.rnn | lstm | gru), called as core calls them:
+// finite differences on the float64 reference (backward matches its own forward), the float32
+// fast path against the reference, and the sequence-length contract.
 
 import { describe, expect, it } from 'vitest';
 import { gateCount, type Backend, type CellSpec, type Tensor } from '@rnnkit/core';
 import { createJsBackend } from './index.js';
-import { maxAbsDiff, maxScaledError, randoms, readF } from './test-support.js';
+import { maxAbsDiff, maxScaledError, randoms, readF, recurrentParams } from './test-support.js';
 
 const CELLS: CellSpec[] = [
   { kind: 'rnn', nonlinearity: 'tanh' },
   { kind: 'rnn', nonlinearity: 'relu' },
-  { kind: 'lstm' },
+  { kind: 'lstm', unitForgetBias: true },
   { kind: 'gru', resetAfter: true },
   { kind: 'gru', resetAfter: false },
 ];
@@ -60,33 +61,39 @@ async function run(be: Backend, p: Problem, withBackward = true): Promise<Run> {
     owned.push(x);
     return x;
   };
-  const fwd = be.recurrentForward({
+  const kernel = be.fused[cell.kind]!;
+  expect(kernel.supports?.(cell) ?? true).toBe(true);
+  const fwd = await kernel.forward({
     cell,
-    params: { wIh: t(data.wIh, [G, I]), wHh: t(data.wHh, [G, H]), bIh: t(data.bIh, [G]), bHh: t(data.bHh, [G]) },
+    sizes: { inputSize: I, hiddenSize: H },
+    params: recurrentParams(t(data.wIh, [G, I]), t(data.wHh, [G, H]), t(data.bIh, [G]), t(data.bHh, [G])),
     x: t(data.x, [B, T, I]),
-    h0: t(data.h0, [B, H]),
-    c0: lstm ? t(data.c0, [B, H]) : undefined,
+    states: lstm ? [t(data.h0, [B, H]), t(data.c0, [B, H])] : [t(data.h0, [B, H])],
     lengths: p.lengths,
     reverse: p.reverse,
     training: withBackward,
   });
+  expect(fwd.states).toHaveLength(lstm ? 2 : 1);
+  const [hT, cT] = fwd.states;
   const out: Run = {
     y: await readF(be, fwd.y),
-    hT: await readF(be, fwd.hT),
-    cT: fwd.cT ? await readF(be, fwd.cT) : undefined,
+    hT: await readF(be, hT!),
+    cT: cT ? await readF(be, cT) : undefined,
     grads: {},
   };
-  owned.push(fwd.y, fwd.hT, ...(fwd.cT ? [fwd.cT] : []));
+  owned.push(fwd.y, ...fwd.states);
   if (withBackward) {
-    const g = be.recurrentBackward({
+    const g = await kernel.backward({
       saved: fwd.saved!,
       dy: t(data.dy, [B, T, H]),
-      dhT: t(data.dhT, [B, H]),
-      dcT: lstm ? t(data.dcT, [B, H]) : undefined,
+      dStates: lstm ? [t(data.dhT, [B, H]), t(data.dcT, [B, H])] : [t(data.dhT, [B, H])],
     });
     be.disposeSaved(fwd.saved!);
+    expect(g.dStates).toHaveLength(lstm ? 2 : 1);
+    expect([...g.grads.keys()].sort()).toEqual(['bias_hh', 'bias_ih', 'weight_hh', 'weight_ih']);
     const named: [string, Tensor | undefined][] = [
-      ['x', g.dx], ['h0', g.dh0], ['c0', g.dc0], ['wIh', g.dWIh], ['wHh', g.dWHh], ['bIh', g.dBIh], ['bHh', g.dBHh],
+      ['x', g.dx], ['h0', g.dStates[0]], ['c0', g.dStates[1]],
+      ['wIh', g.grads.get('weight_ih')], ['wHh', g.grads.get('weight_hh')], ['bIh', g.grads.get('bias_ih')], ['bHh', g.grads.get('bias_hh')],
     ];
     for (const [k, v] of named) {
       if (!v) continue;
@@ -170,7 +177,7 @@ describe('recurrent float32 fast path matches the float64 reference', () => {
   }
 
   it('a big LSTM layer (B 16, T 12, I 20, H 40) agrees too', async () => {
-    const p = problem({ kind: 'lstm' }, 16, 12, 20, 40, 99, [12, 3, 12, 7, 1, 12, 9, 12, 12, 4, 12, 12, 2, 12, 11, 12], false);
+    const p = problem({ kind: 'lstm', unitForgetBias: true }, 16, 12, 20, 40, 99, [12, 3, 12, 7, 1, 12, 9, 12, 12, 4, 12, 12, 2, 12, 11, 12], false);
     const a = await run(await createJsBackend({ precision: 'float32' }), p);
     const b = await run(await createJsBackend({ precision: 'float64' }), p);
     expect(maxScaledError(a.y, b.y, 1e-4, 1e-5)).toBeLessThanOrEqual(1);

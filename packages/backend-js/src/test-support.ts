@@ -1,6 +1,8 @@
 // Helpers for this package's tests (excluded from the build).
 
 import type { Backend, Tensor } from '@rnnkit/core';
+import type { JsBackend } from './backend.js';
+import { createJsBackend, type JsBackendOptions } from './index.js';
 
 /** Deterministic uniform numbers in [lo, hi) (mulberry32), so failures reproduce. */
 export function randoms(seed: number): (n: number, lo?: number, hi?: number) => Float64Array {
@@ -36,4 +38,14 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
+}
+
+/** The backend as its own class, whose kernels are synchronous (tests call them without await). */
+export async function jsBackend(options: JsBackendOptions = {}): Promise<JsBackend> {
+  return (await createJsBackend(options)) as JsBackend;
+}
+
+/** One layer direction's parameters by the cell's local names. */
+export function recurrentParams(wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor): Map<string, Tensor> {
+  return new Map([['weight_ih', wIh], ['weight_hh', wHh], ['bias_ih', bIh], ['bias_hh', bHh]]);
 }

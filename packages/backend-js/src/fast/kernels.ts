@@ -1,11 +1,13 @@
 import type { Kernels } from '../kernels.js';
 import { denseBackward, denseForward } from './dense.js';
+import { product } from './matmul.js';
 import { fastRecurrentBackward, fastRecurrentForward, type FastCache } from './recurrent.js';
 import type { ParallelCache, RecurrentThreads } from './parallel.js';
 
 /** The float32 fast kernel set. */
 export const fastKernels: Kernels<Float32Array> = {
   alloc: (n) => new Float32Array(n),
+  matmul: product,
   recurrentForward: fastRecurrentForward,
   recurrentBackward: (cell, d, w, inp, cache, up) => fastRecurrentBackward(cell, d, w, inp, cache as FastCache, up),
   denseForward,

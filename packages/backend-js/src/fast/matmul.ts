@@ -224,3 +224,21 @@ export function sequenceGradients(
   matmulNT(dAT, 0, BT, transpose(hPrev, 0, H, BT, H), 0, BT, dWHh, 0, H, GH, BT, H, false);
   return { dx, dWIh, dWHh, dB: columnSums(dA, 0, GH, BT, GH) };
 }
+
+/**
+ * op(a) × op(b) for the backend's matmul primitive, on the tiled kernels above:
+ * op(a): [M, K], op(b): [K, N] → [M, N], with a stored [M, K] ([K, M] when transposeA) and b
+ * stored [K, N] ([N, K] when transposeB). A cell's step uses x·Wᵀ (NT), dy·W (NN) and dyᵀ·x (TN).
+ */
+export function product(a: F32, b: F32, M: number, K: number, N: number, transposeA: boolean, transposeB: boolean): F32 {
+  const out = new Float32Array(M * N);
+  if (transposeB) {
+    // b is already [N, K]: matmulNT's dot products of contiguous rows; aᵀ is made contiguous first.
+    matmulNT(transposeA ? transpose(a, 0, M, K, M) : a, 0, K, b, 0, K, out, 0, N, M, K, N, false);
+  } else if (transposeA) {
+    matmulTN(a, 0, M, b, 0, N, out, 0, N, M, K, N, false);
+  } else {
+    matmul(a, 0, K, b, 0, N, out, 0, N, M, K, N, false);
+  }
+  return out;
+}

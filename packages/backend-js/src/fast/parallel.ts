@@ -4,8 +4,10 @@
 // contiguous range. One round trip per layer call: microseconds of synchronisation against
 // milliseconds of work.
 //
-// The Backend interface is synchronous, so the calling thread does its own block and then blocks
-// in Atomics.wait on a shared flag until every worker has written its block. Inputs travel by
+// The calling thread does its own block and then blocks in Atomics.wait on a shared flag until
+// every worker has written its block. Kernels may return promises since specification 2, but the
+// caller is busy with its own block meanwhile, and a synchronous wait keeps the fused kernels
+// synchronous like the single-thread path. Inputs travel by
 // structured clone; outputs come back through a SharedArrayBuffer each worker fills before it
 // raises its flag. What a worker's backward needs stays in that worker, keyed by id, until the
 // Saved is disposed or garbage-collected.
@@ -159,7 +161,7 @@ export class RecurrentThreads {
     cache: ParallelCache,
     up: RecurrentUpstream<F32>,
   ): RecurrentGrads<F32> {
-    if (this.closed) throw new Error('backend-js: recurrentBackward: the worker threads holding this forward pass were stopped (backend closed, or a worker timed out)');
+    if (this.closed) throw new Error('backend-js: fused recurrent backward: the worker threads holding this forward pass were stopped (backend closed, or a worker timed out)');
     const { B, T, I, H } = d;
     const GH = gateCount(cell.kind) * H;
     const wSize = GH * I + GH * H + 2 * GH;

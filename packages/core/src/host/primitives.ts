@@ -20,7 +20,6 @@ export function matmul<A extends FloatArray>(a: A, b: FloatArray, M: number, K: 
     const o = i * N;
     for (let k = 0; k < K; k++) {
       const av = transposeA ? a[k * M + i]! : a[i * K + k]!;
-      if (av === 0) continue;
       if (transposeB) for (let j = 0; j < N; j++) out[o + j] = out[o + j]! + av * b[j * K + k]!;
       else {
         const r = k * N;
