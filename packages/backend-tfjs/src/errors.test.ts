@@ -1,71 +1,64 @@
-// Bad input gets an Error naming the argument, the expected and the actual value.
+// What this backend still checks itself: what core's checked wrapper cannot see from outside
+// (a disposed or foreign handle, a freed or foreign Saved, a closed backend). Argument checks
+// (shapes, dtypes, ids, lengths, hyperparameters) are core's and tested there and in conformance.
 
 import { expect, it } from 'vitest';
-import type { RecurrentParams } from '@rnnkit/core';
-import { describeEngines, f32, i32 } from './test-support.js';
+import type { Saved } from '@rnnkit/core';
+import { createTfjsBackend } from './index.js';
+import type { TfjsBackend } from './tfjs-backend.js';
+import { describeEngines, f32, recurrentParams } from './test-support.js';
 
-describeEngines('bad input', (backend) => {
-  it('tensor() checks data length against the shape', () => {
-    const b = backend();
-    expect(() => b.tensor(new Float32Array(5), [2, 3], 'float32')).toThrow(/data: expected length 6 .*\[2, 3\].*got 5/);
-    expect(() => b.tensor(new Float32Array(2), [2, -1], 'float32')).toThrow(/shape: dimension 1 .* got -1/);
-    expect(() => b.tensor(new Float32Array(2), [2], 'float16' as never)).toThrow(/dtype/);
-  });
-
-  it('recurrentForward names the mismatched weight, state or length', () => {
-    const b = backend();
-    const H = 3, I = 2;
-    const params: RecurrentParams = {
-      wIh: b.zeros([4 * H, I]),
-      wHh: b.zeros([4 * H, H]),
-      bIh: b.zeros([4 * H]),
-      bHh: b.zeros([4 * H]),
-    };
-    const x = b.zeros([2, 5, I]);
-    const cell = { kind: 'lstm' } as const;
-    expect(() => b.recurrentForward({ cell, params: { ...params, wIh: b.zeros([4 * H, I + 1]) }, x, reverse: false, training: false })).toThrow(
-      /params\.wIh: expected shape \[4·H, I\] = \[12, 2\], got \[12, 3\]/,
-    );
-    expect(() => b.recurrentForward({ cell: { kind: 'gru', resetAfter: true }, params, x, reverse: false, training: false })).toThrow(/params\.wHh: expected shape \[3·H, H\]/);
-    expect(() => b.recurrentForward({ cell, params, x, h0: b.zeros([3, H]), reverse: false, training: false })).toThrow(/h0: expected shape \[B, H\] = \[2, 3\], got \[3, 3\]/);
-    expect(() => b.recurrentForward({ cell, params, x, lengths: Int32Array.from([5, 6]), reverse: false, training: false })).toThrow(/lengths\[1\]: expected an integer in \[1, T = 5\], got 6/);
-    expect(() => b.recurrentForward({ cell, params, x, lengths: Int32Array.from([5]), reverse: false, training: false })).toThrow(/lengths: expected length B = 2, got 1/);
-    expect(() => b.recurrentForward({ cell, params, x: b.zeros([2, 5]), reverse: false, training: false })).toThrow(/x: expected rank 3/);
-  });
-
-  it('recurrentBackward checks upstream shapes and refuses a disposed Saved', () => {
-    const b = backend();
-    const H = 2;
-    const params: RecurrentParams = { wIh: b.zeros([H, 1]), wHh: b.zeros([H, H]), bIh: b.zeros([H]), bHh: b.zeros([H]) };
-    const fwd = b.recurrentForward({ cell: { kind: 'rnn', nonlinearity: 'tanh' }, params, x: b.zeros([1, 3, 1]), reverse: false, training: true });
-    expect(() => b.recurrentBackward({ saved: fwd.saved!, dy: b.zeros([1, 4, H]) })).toThrow(/dy: expected shape \[B, T, H\] = \[1, 3, 2\], got \[1, 4, 2\]/);
-    expect(() => b.recurrentBackward({ saved: fwd.saved!, dcT: b.zeros([1, H]) })).toThrow(/dcT: only an LSTM/);
-    b.disposeSaved(fwd.saved!);
-    expect(() => b.recurrentBackward({ saved: fwd.saved! })).toThrow(/saved: already disposed/);
-  });
-
-  it('dense, embedding and losses name the bad argument', () => {
-    const b = backend();
-    expect(() => b.denseForward(b.zeros([3, 4]), b.zeros([3]), b.zeros([2, 5]), false)).toThrow(/x: expected shape \[N, 4\] or \[..., 4\] \(I = 4 from w \[3, 4\]\), got \[2, 5\]/);
-    expect(() => b.denseForward(b.zeros([3, 4]), b.zeros([4]), b.zeros([2, 4]), false)).toThrow(/b: expected shape \[U\] = \[3\], got \[4\]/);
-    expect(() => b.embeddingForward(b.zeros([10, 2]), b.zeros([2, 3]), false)).toThrow(/ids: expected dtype int32, got float32/);
-    expect(() => b.embeddingForward(b.zeros([10, 2]), i32(b, [3, 10], [1, 2]), false)).toThrow(/ids\[1\]: expected a token id in \[0, 10\) .*got 10/);
-    expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), i32(b, [0, 1, 2], [3]))).toThrow(/labels: expected shape \[N\] = \[2\], got \[3\]/);
-    expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), b.zeros([2]))).toThrow(/labels: expected dtype int32/);
-    expect(() => b.softmaxCrossEntropy(b.zeros([2, 3]), i32(b, [0, 3], [2]))).toThrow(/labels\[1\]: expected a class index in \[0, 3\) .*got 3/);
-    expect(() => b.meanSquaredError(b.zeros([2, 3]), b.zeros([3, 2]))).toThrow(/targets: expected the shape of predictions \[2, 3\], got \[3, 2\]/);
-    expect(() => b.add(b.zeros([2]), b.zeros([3]))).toThrow(/b: expected the shape of a \[2\], got \[3\]/);
-    expect(() => b.reshape(b.zeros([2, 3]), [4])).toThrow(/shape: expected 6 elements/);
-    expect(() => b.sliceLast(b.zeros([2, 3]), 2, 2)).toThrow(/size: expected an integer in \[0, 1\]/);
-    expect(() => b.adamUpdate(b.zeros([2]), b.zeros([3]), b.zeros([2]), b.zeros([2]), { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step: 1 })).toThrow(/grad: expected the shape of param \[2\], got \[3\]/);
-    expect(() => b.adamUpdate(b.zeros([2]), b.zeros([2]), b.zeros([2]), b.zeros([2]), { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step: 0 })).toThrow(/h\.step: expected an integer ≥ 1, got 0/);
-  });
-
-  it('a disposed handle or a foreign object is refused', () => {
+describeEngines('internal invariants', (backend) => {
+  it('a disposed handle or a foreign object is refused, naming the call and the argument', () => {
     const b = backend();
     const t = f32(b, [1, 2], [2]);
     b.dispose(t);
-    expect(() => b.sigmoid(t)).toThrow(/x: the tensor handle was already disposed/);
-    expect(() => b.sigmoid({ shape: [2], dtype: 'float32' })).toThrow(/x: expected a tensor created by this backend/);
+    expect(() => b.activation('sigmoid', t)).toThrow(/\.activation: x: the tensor handle was already disposed/);
+    expect(() => b.add({ shape: [2], dtype: 'float32' }, t)).toThrow(/\.add: a: expected a tensor created by this backend/);
+    expect(() => b.dispose({ shape: [2], dtype: 'float32' })).toThrow(/\.dispose: t: expected a tensor created by this backend/);
   });
+
+  it('fused kernels name a disposed parameter or state by its local name', () => {
+    const b = backend();
+    const H = 2, I = 1;
+    const params = recurrentParams(b.zeros([4 * H, I]), b.zeros([4 * H, H]), b.zeros([4 * H]), b.zeros([4 * H]));
+    const x = b.zeros([1, 3, I]);
+    const h0 = b.zeros([1, H]);
+    const cell = { kind: 'lstm', unitForgetBias: false };
+    const sizes = { inputSize: I, hiddenSize: H };
+    b.dispose(h0);
+    expect(() => b.fused.lstm.forward({ cell, sizes, params, x, states: [h0], reverse: false, training: false })).toThrow(
+      /fused\.lstm\.forward: states\[0\] \(h\): the tensor handle was already disposed/,
+    );
+    b.dispose(params.get('weight_hh')!);
+    expect(() => b.fused.lstm.forward({ cell, sizes, params, x, reverse: false, training: false })).toThrow(
+      /fused\.lstm\.forward: params 'weight_hh': the tensor handle was already disposed/,
+    );
+    for (const t of [...params.values(), x]) b.dispose(t);
+  });
+
+  it('a freed Saved, or one from another kernel, is refused', () => {
+    const b = backend();
+    const H = 2;
+    const params = recurrentParams(b.zeros([H, 1]), b.zeros([H, H]), b.zeros([H]), b.zeros([H]));
+    const x = b.zeros([1, 3, 1]);
+    const fwd = b.fused.rnn.forward({ cell: { kind: 'rnn', nonlinearity: 'tanh' }, sizes: { inputSize: 1, hiddenSize: H }, params, x, reverse: false, training: true });
+    const saved = fwd.saved!;
+    expect(() => b.fused.gru.backward({ saved })).toThrow(/fused\.gru\.backward: saved: expected kind 'fused\.gru', got 'fused\.rnn'/);
+    expect(() => b.denseBackward(saved, b.zeros([1, 1]))).toThrow(/denseBackward: saved: expected kind 'dense'/);
+    expect(() => b.fused.rnn.backward({ saved: { kind: 'fused.rnn' } as Saved })).toThrow(/saved: expected a Saved from this backend/);
+    b.disposeSaved(saved);
+    expect(() => b.fused.rnn.backward({ saved })).toThrow(/fused\.rnn\.backward: saved: already disposed/);
+    for (const t of [...params.values(), x, fwd.y, ...fwd.states]) b.dispose(t);
+  });
+});
+
+it('a closed backend refuses work, kernels included', async () => {
+  const b = (await createTfjsBackend({ engine: 'cpu' })) as TfjsBackend;
+  const t = b.zeros([2]);
+  b.close();
+  expect(() => b.zeros([1])).toThrow(/^tfjs-cpu\.zeros: the backend was closed$/);
+  expect(() => b.affine(t, 2, 0)).toThrow(/^tfjs-cpu\.affine: the backend was closed$/);
+  expect(() => b.fused.lstm.backward({ saved: { kind: 'fused.lstm' } })).toThrow(/^tfjs-cpu\.fused\.lstm\.backward: the backend was closed$/);
+  b.dispose(t);
 });

@@ -1,4 +1,4 @@
-// Dense, embedding, losses, predictions and shape helpers against small hand-worked cases
+// Dense, embedding, losses, softmax, tensors and optimizer arithmetic helpers against small hand-worked cases
 // (expected values computed here in float64 from the formulas, independently of tfjs).
 
 import { expect, it } from 'vitest';
@@ -151,35 +151,30 @@ describeEngines('layers and losses', (backend) => {
     for (const x of [p, t, r.loss, r.grad]) b.dispose(x);
   });
 
-  it('softmax rows and sigmoid', async () => {
+  it('softmax rows', async () => {
     const b = backend();
     const x = f32(b, [1, 2, 3, 0, 0, 0], [2, 3]);
-    const s = b.softmax(x), g = b.sigmoid(x);
+    const s = b.softmax(x);
     const z = Math.exp(1) + Math.exp(2) + Math.exp(3);
     expectClose(await b.read(s), [Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z, 1 / 3, 1 / 3, 1 / 3], 'softmax');
-    expectClose(await b.read(g), [1, 2, 3, 0, 0, 0].map(sigmoid), 'sigmoid');
-    for (const t of [x, s, g]) b.dispose(t);
+    for (const t of [x, s]) b.dispose(t);
   });
 
-  it('shape helpers: concatLast, sliceLast, add, mul, reshape, zeros, int32 round trip', async () => {
+  it('tensors: zeros, int32 round trip, float64 data uploaded as float32', async () => {
     const b = backend();
-    const a = f32(b, [1, 2, 3, 4], [2, 2]), c = f32(b, [5, 6], [2, 1]);
-    const cat = b.concatLast(a, c);
-    expect(cat.shape).toEqual([2, 3]);
-    expect(await values(b, cat)).toEqual([1, 2, 5, 3, 4, 6]);
-    const sl = b.sliceLast(cat, 1, 2);
-    expect(await values(b, sl)).toEqual([2, 5, 4, 6]);
-    expect(await values(b, b.add(a, a))).toEqual([2, 4, 6, 8]);
-    expect(await values(b, b.mul(a, a))).toEqual([1, 4, 9, 16]);
-    const r = b.reshape(a, [4]);
-    expect(r.shape).toEqual([4]);
-    expect(await values(b, b.zeros([2, 2]))).toEqual([0, 0, 0, 0]);
+    const z = b.zeros([2, 2]);
+    expect(await values(b, z)).toEqual([0, 0, 0, 0]);
+    const zi = b.zeros([3], 'int32');
+    expect([zi.dtype, Array.from(await b.read(zi))]).toEqual(['int32', [0, 0, 0]]);
     const ints = b.tensor(Int32Array.from([3, -1]), [2], 'int32');
     const back = await b.read(ints);
     expect(back).toBeInstanceOf(Int32Array);
     expect(Array.from(back)).toEqual([3, -1]);
     const f64 = b.tensor(Float64Array.from([0.1]), [1], 'float32');
-    expect(await b.read(f64)).toBeInstanceOf(Float32Array);
+    const read = await b.read(f64);
+    expect(read).toBeInstanceOf(Float32Array);
+    expect(read[0]).toBe(Math.fround(0.1));
+    for (const t of [z, zi, ints, f64]) b.dispose(t);
   });
 
   it('read returns a copy the caller may change', async () => {

@@ -3,31 +3,38 @@
 
 import { expect, it } from 'vitest';
 import type { Tensor } from '@rnnkit/core';
-import { describeEngines } from './test-support.js';
+import { describeEngines, recurrentParams } from './test-support.js';
 
 describeEngines('no leaks', (backend) => {
   it('inference keeps nothing and training keeps only the Saved, for every cell', () => {
     const b = backend();
     const B = 2, T = 3, I = 2, H = 2;
     const cells = [
-      { kind: 'lstm' },
+      { kind: 'lstm', unitForgetBias: false },
       { kind: 'gru', resetAfter: true },
       { kind: 'gru', resetAfter: false },
       { kind: 'rnn', nonlinearity: 'tanh' },
       { kind: 'rnn', nonlinearity: 'relu' },
     ] as const;
     for (const cell of cells) {
-      const G = cell.kind === 'lstm' ? 4 : cell.kind === 'gru' ? 3 : 1;
+      const lstm = cell.kind === 'lstm';
+      const G = lstm ? 4 : cell.kind === 'gru' ? 3 : 1;
       const ts = [b.zeros([G * H, I]), b.zeros([G * H, H]), b.zeros([G * H]), b.zeros([G * H]), b.zeros([B, T, I]), b.zeros([B, H])] as const;
       const [wIh, wHh, bIh, bHh, x, h0] = ts;
+      const kernel = b.fused[cell.kind];
+      const sizes = { inputSize: I, hiddenSize: H };
       const before = b.liveTensors();
       for (const training of [false, true]) {
-        const r = b.recurrentForward({ cell, params: { wIh, wHh, bIh, bHh }, x, h0, lengths: Int32Array.from([3, 1]), reverse: training, training });
+        const states = lstm ? [h0, h0] : [h0];
+        const r = kernel.forward({ cell, sizes, params: recurrentParams(wIh, wHh, bIh, bHh), x, states, lengths: Int32Array.from([3, 1]), reverse: training, training });
         expect(r.saved === undefined).toBe(!training);
-        for (const t of [r.y, r.hT, r.cT]) if (t) b.dispose(t);
+        expect(r.states).toHaveLength(states.length);
+        for (const t of [r.y, ...r.states]) b.dispose(t);
         if (r.saved) {
-          const g = b.recurrentBackward({ saved: r.saved, dhT: h0 });
-          for (const t of [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) b.dispose(t);
+          const g = kernel.backward({ saved: r.saved, dStates: [h0] });
+          expect(g.dStates).toHaveLength(states.length);
+          expect([...g.grads.keys()]).toEqual(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']);
+          for (const t of [g.dx, ...g.dStates, ...g.grads.values()]) b.dispose(t);
           b.disposeSaved(r.saved);
         }
         expect(b.liveTensors(), `${cell.kind} training=${training}`).toBe(before);
@@ -58,12 +65,20 @@ describeEngines('no leaks', (backend) => {
     let firstLoss = NaN, lastLoss = NaN;
     for (let step = 1; step <= 1000; step++) {
       const [wIh, wHh, bIh, bHh, wD, bD] = params as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-      const fwd = b.recurrentForward({ cell: { kind: 'lstm' }, params: { wIh, wHh, bIh, bHh }, x, lengths, reverse: step % 2 === 1, training: true });
-      const dense = b.denseForward(wD, bD, fwd.hT, true);
+      const fwd = b.fused.lstm.forward({
+        cell: { kind: 'lstm', unitForgetBias: false },
+        sizes: { inputSize: I, hiddenSize: H },
+        params: recurrentParams(wIh, wHh, bIh, bHh),
+        x,
+        lengths,
+        reverse: step % 2 === 1,
+        training: true,
+      });
+      const dense = b.denseForward(wD, bD, fwd.states[0]!, true);
       const { loss, grad } = b.softmaxCrossEntropy(dense.y, labels);
       const dd = b.denseBackward(dense.saved!, grad);
-      const rg = b.recurrentBackward({ saved: fwd.saved!, dhT: dd.dx });
-      const grads = [rg.dWIh, rg.dWHh, rg.dBIh, rg.dBHh, dd.dw, dd.db];
+      const rg = b.fused.lstm.backward({ saved: fwd.saved!, dStates: [dd.dx] });
+      const grads = [...rg.grads.values(), dd.dw, dd.db];
       const norm = b.sumSquares(grads);
       for (const g of grads) b.scaleInPlace(g, 1);
       grads.forEach((g, k) => b.adamUpdate(params[k]!, g, ms[k]!, vs[k]!, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step }));
@@ -72,7 +87,7 @@ describeEngines('no leaks', (backend) => {
         if (step === 1) firstLoss = l;
         else lastLoss = l;
       }
-      for (const t of [fwd.y, fwd.hT, fwd.cT, dense.y, loss, grad, dd.dx, norm, rg.dx, rg.dh0, rg.dc0, ...grads]) if (t) b.dispose(t);
+      for (const t of [fwd.y, ...fwd.states, dense.y, loss, grad, dd.dx, norm, rg.dx, ...rg.dStates, ...grads]) b.dispose(t);
       b.disposeSaved(fwd.saved!);
       b.disposeSaved(dense.saved!);
     }

@@ -1,21 +1,25 @@
 // Test helpers (excluded from the build). tfjs has one global engine per process, so each
 // engine's suite creates its backend in beforeAll and closes it in afterAll; suites in one file
 // run one after the other, never interleaved.
+//
+// The suites get the backend as its own class, whose kernels are synchronous, so tests call them
+// without await; they also call it directly, without core's checked wrapper in front.
 
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Backend, Tensor } from '@rnnkit/core';
 import { createTfjsBackend } from './create-tfjs-backend.js';
 import type { TfjsEngine } from './engine.js';
+import type { TfjsBackend } from './tfjs-backend.js';
 
 export const ENGINES: readonly TfjsEngine[] = ['wasm', 'cpu'];
 
 /** describe() once per engine; `backend()` returns that suite's live backend. */
-export function describeEngines(name: string, body: (backend: () => Backend, engine: TfjsEngine) => void, engines = ENGINES): void {
+export function describeEngines(name: string, body: (backend: () => TfjsBackend, engine: TfjsEngine) => void, engines = ENGINES): void {
   for (const engine of engines) {
     describe(`${name} [${engine}]`, () => {
-      let b: Backend | undefined;
+      let b: TfjsBackend | undefined;
       beforeAll(async () => {
-        b = await createTfjsBackend({ engine });
+        b = (await createTfjsBackend({ engine })) as TfjsBackend;
       });
       afterAll(() => b?.close());
       body(() => {
@@ -53,4 +57,31 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   if (worst >= 0) {
     expect.fail(`${what}: element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (tolerance ${atol} + ${rtol}·|e|)`);
   }
+}
+
+/** One layer direction's parameters by the cell's local names. */
+export function recurrentParams(wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor): Map<string, Tensor> {
+  return new Map([
+    ['weight_ih', wIh],
+    ['weight_hh', wHh],
+    ['bias_ih', bIh],
+    ['bias_hh', bHh],
+  ]);
+}
+
+/** Deterministic uniform numbers in [lo, hi) (mulberry32), so failures reproduce. */
+export function randoms(seed: number): (n: number, lo?: number, hi?: number) => Float32Array {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n, lo = -1, hi = 1) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
+    return out;
+  };
 }

@@ -1,5 +1,10 @@
-// The rnnkit Backend on TensorFlow.js ops. Kernels run inside tf.tidy so intermediates never
-// outlive a call; tensors stay inside tfjs between kernels and are read back only in read().
+// The rnnkit Backend (specification 2) on TensorFlow.js ops. Kernels run inside tf.tidy so
+// intermediates never outlive a call; tensors stay inside tfjs between kernels and are read back
+// only in read(). Every kernel is synchronous (the contract allows promises; nothing here waits).
+//
+// Core checks every argument before calling (`checkedBackend`), so nothing here re-checks shapes,
+// dtypes, ids or hyperparameters; what remains are the invariants only this package can see:
+// a closed backend, a disposed or foreign handle, a freed Saved.
 //
 // One engine per process: tfjs has a single global engine, so every live TfjsBackend runs on
 // the same one (createTfjsBackend refuses a second instance on a different engine), and
@@ -7,8 +12,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  gateCount,
   SPECIFICATION_VERSION,
+  type Activation,
   type AdamHyper,
   type Backend,
   type Capabilities,
@@ -16,10 +21,6 @@ import {
   type FloatArray,
   type HostArray,
   type LossResult,
-  type RecurrentBackwardArgs,
-  type RecurrentBackwardResult,
-  type RecurrentForwardArgs,
-  type RecurrentForwardResult,
   type RmspropHyper,
   type Saved,
   type SgdHyper,
@@ -27,33 +28,25 @@ import {
 } from '@rnnkit/core';
 import { denseBackward, denseForward, type DenseSavedTensors } from './dense.js';
 import { embeddingBackward, embeddingForward, type EmbeddingSavedTensors } from './embedding.js';
-import { gruBackward, gruForward, type GruSavedTensors } from './gru.js';
-import { TfjsSaved, TfjsTensor, type SavedTensors } from './handle.js';
-import { tidy } from './tidy.js';
-import { lstmBackward, lstmForward, type LstmSavedTensors } from './lstm.js';
+import { fusedRecurrentKernels, type TfjsFusedKernels } from './fused-recurrent.js';
+import { optionalTfValue, savedOf, tfValue, TfjsSaved, TfjsTensor } from './handle.js';
 import { meanSquaredError, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
-import { rnnBackward, rnnForward, type RnnSavedTensors } from './rnn.js';
-import { makeSequence, type Sequence, type TfParams } from './sequence.js';
-import { checkDims, checkDtype, checkFinite, checkRank, checkSameShape, checkShape, shapeString, sizeOf } from './validate.js';
+import * as P from './primitives.js';
+import { tidy } from './tidy.js';
 
-type RecurrentMeta = { readonly cell: RecurrentForwardArgs['cell']; readonly seq: Sequence };
-type RecurrentSaved =
-  | TfjsSaved<LstmSavedTensors, RecurrentMeta>
-  | TfjsSaved<GruSavedTensors, RecurrentMeta>
-  | TfjsSaved<RnnSavedTensors, RecurrentMeta>;
+type DenseMeta = { readonly lead: readonly number[]; readonly U: number; readonly I: number };
+type EmbeddingMeta = { readonly V: number };
+
+const product = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
 
 export class TfjsBackend implements Backend {
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly name: string;
   readonly device: string;
   readonly precision = 'float32' as const;
-  readonly capabilities: Capabilities = {
-    training: true,
-    cells: ['rnn', 'lstm', 'gru'],
-    gruResetBefore: true,
-    sequenceLengths: true,
-  };
+  readonly capabilities: Capabilities = { training: true };
+  readonly fused: TfjsFusedKernels;
   readonly #baseline: number;
   readonly #release: () => void;
   #closed = false;
@@ -67,57 +60,36 @@ export class TfjsBackend implements Backend {
     this.device = device;
     this.#release = release;
     this.#baseline = tf.memory().numTensors;
+    this.fused = fusedRecurrentKernels({ name: this.name, assertOpen: (where) => this.#open(where) });
   }
 
   // ---- handles -------------------------------------------------------------------------
 
   #open(where: string): void {
-    if (this.#closed) throw new Error(`${this.name}.${where}: the backend was closed`);
+    if (this.#closed) throw new Error(`${where}: the backend was closed`);
   }
 
-  #val(where: string, arg: string, t: Tensor | undefined): tf.Tensor {
-    if (!(t instanceof TfjsTensor)) {
-      throw new Error(`${this.name}.${where}: ${arg}: expected a tensor created by this backend, got ${t === undefined ? 'undefined' : String(t)}`);
-    }
-    return t.value(`${this.name}.${where}`, arg);
-  }
-
-  #optVal(where: string, arg: string, t: Tensor | undefined): tf.Tensor | undefined {
-    return t === undefined ? undefined : this.#val(where, arg, t);
-  }
-
-  #wrap(t: tf.Tensor): TfjsTensor {
-    return new TfjsTensor(t);
-  }
-
-  #saved<T extends SavedTensors, M>(where: string, s: Saved, kind: string): TfjsSaved<T, M> {
-    if (!(s instanceof TfjsSaved)) throw new Error(`${this.name}.${where}: saved: expected a Saved from this backend, got ${String(s)}`);
-    if (s.kind !== kind) throw new Error(`${this.name}.${where}: saved: expected kind '${kind}', got '${s.kind}'`);
-    return s as TfjsSaved<T, M>;
+  /** The tf.Tensor behind `t`, after checking the backend is open. */
+  #val(where: string, arg: string, t: Tensor): tf.Tensor {
+    const w = `${this.name}.${where}`;
+    this.#open(w);
+    return tfValue(w, arg, t);
   }
 
   // ---- tensors -------------------------------------------------------------------------
 
   tensor(data: HostArray, shape: readonly number[], dtype: DType): Tensor {
-    this.#open('tensor');
-    checkDims(`${this.name}.tensor`, 'shape', shape);
-    if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`${this.name}.tensor: dtype: expected 'float32' or 'int32', got '${String(dtype)}'`);
-    const n = sizeOf(shape);
-    if (data.length !== n) {
-      throw new Error(`${this.name}.tensor: data: expected length ${n} (product of shape ${shapeString(shape)}), got ${data.length}`);
-    }
+    this.#open(`${this.name}.tensor`);
     const values = dtype === 'float32' ? (data instanceof Float32Array ? data : Float32Array.from(data)) : data instanceof Int32Array ? data : Int32Array.from(data);
-    return this.#wrap(tf.tensor(values, [...shape], dtype));
+    return new TfjsTensor(tf.tensor(values, [...shape], dtype));
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-    this.#open('zeros');
-    checkDims(`${this.name}.zeros`, 'shape', shape);
-    return this.#wrap(tf.zeros([...shape], dtype));
+    this.#open(`${this.name}.zeros`);
+    return new TfjsTensor(tf.zeros([...shape], dtype));
   }
 
   async read(t: Tensor): Promise<FloatArray | Int32Array> {
-    this.#open('read');
     const data = await this.#val('read', 't', t).data();
     // A copy: the cpu engine hands out its own storage, which a caller must not be able to change.
     return data instanceof Int32Array ? data.slice() : Float32Array.from(data as Float32Array);
@@ -143,158 +115,59 @@ export class TfjsBackend implements Backend {
     this.#release();
   }
 
-  // ---- shape and element-wise helpers --------------------------------------------------
+  // ---- primitives ----------------------------------------------------------------------
 
-  concatLast(a: Tensor, b: Tensor): Tensor {
-    const where = 'concatLast';
-    this.#open(where);
-    const ta = this.#val(where, 'a', a), tb = this.#val(where, 'b', b);
-    const ra = ta.rank, rb = tb.rank;
-    if (ra === 0 || ra !== rb || ta.shape.slice(0, -1).some((d, i) => d !== tb.shape[i])) {
-      throw new Error(`${this.name}.${where}: b: expected shape [${ta.shape.slice(0, -1).join(', ')}${ra > 1 ? ', ' : ''}*] to match a ${shapeString(ta.shape)}, got ${shapeString(tb.shape)}`);
-    }
-    return this.#wrap(tf.concat([ta, tb], ra - 1));
-  }
-
-  sliceLast(x: Tensor, start: number, size: number): Tensor {
-    const where = 'sliceLast';
-    this.#open(where);
-    const tx = this.#val(where, 'x', x);
-    const n = tx.shape[tx.rank - 1] ?? 0;
-    if (!Number.isInteger(start) || start < 0 || start > n) throw new Error(`${this.name}.${where}: start: expected an integer in [0, ${n}], got ${start}`);
-    if (!Number.isInteger(size) || size < 0 || start + size > n) {
-      throw new Error(`${this.name}.${where}: size: expected an integer in [0, ${n - start}] (last axis ${n}, start ${start}), got ${size}`);
-    }
-    const begin = tx.shape.map((_, i) => (i === tx.rank - 1 ? start : 0));
-    const sizes = tx.shape.map((d, i) => (i === tx.rank - 1 ? size : d));
-    return this.#wrap(tf.slice(tx, begin, sizes));
+  matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+    const ta = this.#val('matmul', 'a', a), tb = this.#val('matmul', 'b', b);
+    return new TfjsTensor(tidy(() => P.matmul(ta, tb, transposeA, transposeB)));
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    this.#open('add');
-    checkSameShape(`${this.name}.add`, 'a', a, 'b', b);
-    return this.#wrap(tf.add(this.#val('add', 'a', a), this.#val('add', 'b', b)));
+    return new TfjsTensor(tf.add(this.#val('add', 'a', a), this.#val('add', 'b', b)));
   }
 
-  mul(x: Tensor, mask: Tensor): Tensor {
-    this.#open('mul');
-    checkSameShape(`${this.name}.mul`, 'x', x, 'mask', mask);
-    return this.#wrap(tf.mul(this.#val('mul', 'x', x), this.#val('mul', 'mask', mask)));
+  sub(a: Tensor, b: Tensor): Tensor {
+    return new TfjsTensor(tf.sub(this.#val('sub', 'a', a), this.#val('sub', 'b', b)));
+  }
+
+  mul(a: Tensor, b: Tensor): Tensor {
+    return new TfjsTensor(tf.mul(this.#val('mul', 'a', a), this.#val('mul', 'b', b)));
+  }
+
+  affine(x: Tensor, scale: number, shift: number): Tensor {
+    const tx = this.#val('affine', 'x', x);
+    return new TfjsTensor(tidy(() => P.affine(tx, scale, shift)));
+  }
+
+  addRow(x: Tensor, b: Tensor): Tensor {
+    return new TfjsTensor(P.addRow(this.#val('addRow', 'x', x), this.#val('addRow', 'b', b)));
+  }
+
+  sumRows(x: Tensor): Tensor {
+    const tx = this.#val('sumRows', 'x', x);
+    return new TfjsTensor(tidy(() => P.sumRows(tx)));
+  }
+
+  activation(f: Activation, x: Tensor): Tensor {
+    return new TfjsTensor(P.activation(f, this.#val('activation', 'x', x)));
+  }
+
+  activationGrad(f: Activation, y: Tensor, dy: Tensor): Tensor {
+    const ty = this.#val('activationGrad', 'y', y), tdy = this.#val('activationGrad', 'dy', dy);
+    return new TfjsTensor(tidy(() => P.activationGrad(f, ty, tdy)));
+  }
+
+  slice(x: Tensor, axis: number, start: number, size: number): Tensor {
+    return new TfjsTensor(P.slice(this.#val('slice', 'x', x), axis, start, size));
+  }
+
+  concat(xs: readonly Tensor[], axis: number): Tensor {
+    return new TfjsTensor(P.concat(xs.map((x, i) => this.#val('concat', `xs[${i}]`, x)), axis));
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
-    this.#open('reshape');
-    checkDims(`${this.name}.reshape`, 'shape', shape);
-    if (sizeOf(shape) !== sizeOf(x.shape)) {
-      throw new Error(`${this.name}.reshape: shape: expected ${sizeOf(x.shape)} elements (x is ${shapeString(x.shape)}), got ${shapeString(shape)} with ${sizeOf(shape)}`);
-    }
-    return this.#wrap(tf.reshape(this.#val('reshape', 'x', x), [...shape]));
-  }
-
-  // ---- recurrent -------------------------------------------------------------------------
-
-  recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult {
-    const where = 'recurrentForward';
-    this.#open(where);
-    const w = `${this.name}.${where}`;
-    const { cell, params, reverse, training } = args;
-    if (cell === undefined || !['rnn', 'lstm', 'gru'].includes(cell.kind)) throw new Error(`${w}: cell.kind: expected 'rnn', 'lstm' or 'gru', got '${String(cell?.kind)}'`);
-    checkRank(w, 'x', args.x, 3, '[B, T, I]');
-    checkDtype(w, 'x', args.x, 'float32');
-    const [B = 0, T = 0, I = 0] = args.x.shape;
-    if (T < 1) throw new Error(`${w}: x: expected at least one time step, got shape ${shapeString(args.x.shape)}`);
-    const G = gateCount(cell.kind);
-    checkRank(w, 'params.wHh', params.wHh, 2, '[G·H, H]');
-    const H = params.wHh.shape[1] ?? 0;
-    checkShape(w, 'params.wHh', params.wHh, [[`${G}·H`, G * H], ['H', H]]);
-    checkShape(w, 'params.wIh', params.wIh, [[`${G}·H`, G * H], ['I', I]]);
-    checkShape(w, 'params.bIh', params.bIh, [[`${G}·H`, G * H]]);
-    checkShape(w, 'params.bHh', params.bHh, [[`${G}·H`, G * H]]);
-    if (args.h0 !== undefined) checkShape(w, 'h0', args.h0, [['B', B], ['H', H]]);
-    if (args.c0 !== undefined) {
-      if (cell.kind !== 'lstm') throw new Error(`${w}: c0: only an LSTM has a cell state, got c0 for '${cell.kind}'`);
-      checkShape(w, 'c0', args.c0, [['B', B], ['H', H]]);
-    }
-    let lengths: Int32Array | null = null;
-    if (args.lengths !== undefined) {
-      if (args.lengths.length !== B) throw new Error(`${w}: lengths: expected length B = ${B}, got ${args.lengths.length}`);
-      args.lengths.forEach((l, b) => {
-        if (!Number.isInteger(l) || l < 1 || l > T) throw new Error(`${w}: lengths[${b}]: expected an integer in [1, T = ${T}], got ${l}`);
-      });
-      lengths = Int32Array.from(args.lengths);
-    }
-    const p: TfParams = {
-      wIh: this.#val(where, 'params.wIh', params.wIh),
-      wHh: this.#val(where, 'params.wHh', params.wHh),
-      bIh: this.#val(where, 'params.bIh', params.bIh),
-      bHh: this.#val(where, 'params.bHh', params.bHh),
-    };
-    const x = this.#val(where, 'x', args.x);
-    const h0 = this.#optVal(where, 'h0', args.h0);
-    const c0 = this.#optVal(where, 'c0', args.c0);
-    const seq = makeSequence(B, T, I, H, reverse, lengths);
-    const meta: RecurrentMeta = { cell, seq };
-
-    if (cell.kind === 'lstm') {
-      const r = tidy(() => lstmForward(seq, p, x, h0, c0, training));
-      return {
-        y: this.#wrap(r.y),
-        hT: this.#wrap(r.hT),
-        cT: this.#wrap(r.cT),
-        saved: r.saved === null ? undefined : new TfjsSaved('recurrent', r.saved, meta),
-      };
-    }
-    const r = tidy(() => (cell.kind === 'gru' ? gruForward(seq, cell.resetAfter, p, x, h0, training) : rnnForward(seq, cell.nonlinearity, p, x, h0, training)));
-    return {
-      y: this.#wrap(r.y),
-      hT: this.#wrap(r.hT),
-      saved: r.saved === null ? undefined : new TfjsSaved<GruSavedTensors | RnnSavedTensors, RecurrentMeta>('recurrent', r.saved, meta),
-    };
-  }
-
-  recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult {
-    const where = 'recurrentBackward';
-    this.#open(where);
-    const w = `${this.name}.${where}`;
-    const saved = this.#saved<SavedTensors, RecurrentMeta>(where, args.saved, 'recurrent') as RecurrentSaved;
-    const { cell, seq } = saved.meta;
-    const { B, T, H } = seq;
-    if (args.dy !== undefined) checkShape(w, 'dy', args.dy, [['B', B], ['T', T], ['H', H]]);
-    if (args.dhT !== undefined) checkShape(w, 'dhT', args.dhT, [['B', B], ['H', H]]);
-    if (args.dcT !== undefined) {
-      if (cell.kind !== 'lstm') throw new Error(`${w}: dcT: only an LSTM has a cell state, got dcT for '${cell.kind}'`);
-      checkShape(w, 'dcT', args.dcT, [['B', B], ['H', H]]);
-    }
-    const dy = this.#optVal(where, 'dy', args.dy);
-    const dhT = this.#optVal(where, 'dhT', args.dhT);
-    const dcT = this.#optVal(where, 'dcT', args.dcT);
-    const tensors = saved.tensors(w);
-
-    if (cell.kind === 'lstm') {
-      const r = tidy(() => lstmBackward(seq, tensors as LstmSavedTensors, dy, dhT, dcT));
-      return {
-        dx: this.#wrap(r.dx),
-        dh0: this.#wrap(r.dh0),
-        dc0: this.#wrap(r.dc0),
-        dWIh: this.#wrap(r.dWIh),
-        dWHh: this.#wrap(r.dWHh),
-        dBIh: this.#wrap(r.dBIh),
-        dBHh: this.#wrap(r.dBHh),
-      };
-    }
-    const r = tidy(() =>
-      cell.kind === 'gru'
-        ? gruBackward(seq, cell.resetAfter, tensors as GruSavedTensors, dy, dhT)
-        : rnnBackward(seq, tensors as RnnSavedTensors, dy, dhT),
-    );
-    return {
-      dx: this.#wrap(r.dx),
-      dh0: this.#wrap(r.dh0),
-      dWIh: this.#wrap(r.dWIh),
-      dWHh: this.#wrap(r.dWHh),
-      dBIh: this.#wrap(r.dBIh),
-      dBHh: this.#wrap(r.dBHh),
-    };
+    // A new tf.Tensor sharing the data (tfjs counts references), so either handle may go first.
+    return new TfjsTensor(tf.reshape(this.#val('reshape', 'x', x), [...shape]));
   }
 
   // ---- dense and embedding -----------------------------------------------------------------
@@ -303,164 +176,92 @@ export class TfjsBackend implements Backend {
   // a sequence); they are flattened to N rows for the product.
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
     const where = 'denseForward';
-    this.#open(where);
-    const n = `${this.name}.${where}`;
-    checkRank(n, 'w', w, 2, '[U, I]');
-    const [U = 0, I = 0] = w.shape;
-    checkShape(n, 'b', b, [['U', U]]);
-    if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== I) {
-      throw new Error(`${n}: x: expected shape [N, ${I}] or [..., ${I}] (I = ${I} from w ${shapeString(w.shape)}), got ${shapeString(x.shape)}`);
-    }
-    const lead = x.shape.slice(0, -1);
-    const N = sizeOf(lead);
     const tw = this.#val(where, 'w', w), tb = this.#val(where, 'b', b), tx = this.#val(where, 'x', x);
+    const [U = 0, I = 0] = w.shape;
+    const lead = x.shape.slice(0, -1);
     const r = tidy(() => {
-      const f = denseForward(tw, tb, tf.reshape(tx, [N, I]), training);
+      const f = denseForward(tw, tb, tf.reshape(tx, [product(lead), I]), training);
       return { y: tf.reshape(f.y, [...lead, U]), saved: f.saved };
     });
-    return { y: this.#wrap(r.y), saved: r.saved === null ? undefined : new TfjsSaved('dense', r.saved, { lead, U, I }) };
+    return { y: new TfjsTensor(r.y), saved: r.saved === null ? undefined : new TfjsSaved<DenseSavedTensors, DenseMeta>('dense', r.saved, { lead, U, I }) };
   }
 
   denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
     const where = 'denseBackward';
-    this.#open(where);
-    const s = this.#saved<DenseSavedTensors, { lead: number[]; U: number; I: number }>(where, saved, 'dense');
-    const { lead, U, I } = s.meta;
-    const expected = [...lead, U];
-    if (dy.shape.length !== expected.length || dy.shape.some((d, i) => d !== expected[i])) {
-      throw new Error(`${this.name}.${where}: dy: expected shape ${shapeString(expected)} (the forward x's leading axes and U = ${U}), got ${shapeString(dy.shape)}`);
-    }
     const tdy = this.#val(where, 'dy', dy);
+    const s = savedOf<DenseSavedTensors, DenseMeta>(`${this.name}.${where}`, saved, 'dense');
+    const { lead, U, I } = s.meta;
     const tensors = s.tensors(`${this.name}.${where}`);
     const r = tidy(() => {
-      const g = denseBackward(tensors, tf.reshape(tdy, [sizeOf(lead), U]));
+      const g = denseBackward(tensors, tf.reshape(tdy, [product(lead), U]));
       return { dx: tf.reshape(g.dx, [...lead, I]), dw: g.dw, db: g.db };
     });
-    return { dx: this.#wrap(r.dx), dw: this.#wrap(r.dw), db: this.#wrap(r.db) };
+    return { dx: new TfjsTensor(r.dx), dw: new TfjsTensor(r.dw), db: new TfjsTensor(r.db) };
   }
 
+  // Token ids are range-checked by core against its host copy of the ids (an out-of-range id
+  // would make wasm's Gather read past the table without an error).
   embeddingForward(weight: Tensor, ids: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
     const where = 'embeddingForward';
-    this.#open(where);
-    const n = `${this.name}.${where}`;
-    checkRank(n, 'weight', weight, 2, '[V, E]');
-    checkRank(n, 'ids', ids, 2, '[B, T]');
-    checkDtype(n, 'ids', ids, 'int32');
     const tw = this.#val(where, 'weight', weight), tids = this.#val(where, 'ids', ids);
-    const [V = 0, E = 0] = weight.shape;
-    // One of two reads outside read() (labels are the other): an out-of-range id makes wasm's
-    // Gather read past the table (garbage, no error), so the ids ([B, T] int32, small) are
-    // checked on the host.
-    const idv = tids.dataSync();
-    for (let k = 0; k < idv.length; k++) {
-      const id = idv[k]!;
-      if (id < 0 || id >= V) throw new Error(`${n}: ids[${k}]: expected a token id in [0, ${V}) (V from weight ${shapeString(weight.shape)}), got ${id}`);
-    }
     const r = tidy(() => embeddingForward(tw, tids, training));
-    const [B = 0, T = 0] = ids.shape;
-    return { y: this.#wrap(r.y), saved: r.saved === null ? undefined : new TfjsSaved('embedding', r.saved, { V, E, B, T }) };
+    const V = weight.shape[0] ?? 0;
+    return { y: new TfjsTensor(r.y), saved: r.saved === null ? undefined : new TfjsSaved<EmbeddingSavedTensors, EmbeddingMeta>('embedding', r.saved, { V }) };
   }
 
   embeddingBackward(saved: Saved, dy: Tensor): { dWeight: Tensor } {
     const where = 'embeddingBackward';
-    this.#open(where);
-    const s = this.#saved<EmbeddingSavedTensors, { V: number; E: number; B: number; T: number }>(where, saved, 'embedding');
-    const { V, E, B, T } = s.meta;
-    checkShape(`${this.name}.${where}`, 'dy', dy, [['B', B], ['T', T], ['E', E]]);
     const tdy = this.#val(where, 'dy', dy);
+    const s = savedOf<EmbeddingSavedTensors, EmbeddingMeta>(`${this.name}.${where}`, saved, 'embedding');
     const tensors = s.tensors(`${this.name}.${where}`);
-    return { dWeight: this.#wrap(tidy(() => embeddingBackward(tensors, V, tdy))) };
+    return { dWeight: new TfjsTensor(tidy(() => embeddingBackward(tensors, s.meta.V, tdy))) };
   }
 
-  // ---- losses and predictions ----------------------------------------------------------------
+  // ---- losses and softmax ------------------------------------------------------------------
 
+  // Labels are range-checked by core, like token ids (an out-of-range label would one-hot to a
+  // zero row and silently drop that sample's loss).
   softmaxCrossEntropy(logits: Tensor, labels: Tensor, weights?: Tensor): LossResult {
     const where = 'softmaxCrossEntropy';
-    this.#open(where);
-    const n = `${this.name}.${where}`;
-    checkRank(n, 'logits', logits, 2, '[N, C]');
-    const N = logits.shape[0] ?? 0;
-    checkShape(n, 'labels', labels, [['N', N]]);
-    checkDtype(n, 'labels', labels, 'int32');
-    if (weights !== undefined) {
-      checkShape(n, 'weights', weights, [['N', N]]);
-      checkDtype(n, 'weights', weights, 'float32');
-    }
-    const tl = this.#val(where, 'logits', logits), tlab = this.#val(where, 'labels', labels), tw = this.#optVal(where, 'weights', weights);
-    // Read on the host like embedding ids: an out-of-range label would one-hot to a zero row and
-    // silently drop that sample's loss.
-    const C = logits.shape[1] ?? 0;
-    const lv = tlab.dataSync();
-    for (let k = 0; k < lv.length; k++) {
-      const l = lv[k]!;
-      if (l < 0 || l >= C) throw new Error(`${n}: labels[${k}]: expected a class index in [0, ${C}) (C from logits ${shapeString(logits.shape)}), got ${l}`);
-    }
+    const tl = this.#val(where, 'logits', logits), tlab = this.#val(where, 'labels', labels);
+    const tw = optionalTfValue(`${this.name}.${where}`, 'weights', weights);
     const r = tidy(() => softmaxCrossEntropy(tl, tlab, tw));
-    return { loss: this.#wrap(r.loss), grad: this.#wrap(r.grad) };
+    return { loss: new TfjsTensor(r.loss), grad: new TfjsTensor(r.grad) };
   }
 
   sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor): LossResult {
     const where = 'sigmoidBinaryCrossEntropy';
-    this.#open(where);
-    const n = `${this.name}.${where}`;
-    checkRank(n, 'logits', logits, 1, '[N]');
-    checkSameShape(n, 'logits', logits, 'targets', targets);
-    checkDtype(n, 'targets', targets, 'float32');
     const tl = this.#val(where, 'logits', logits), tt = this.#val(where, 'targets', targets);
     const r = tidy(() => sigmoidBinaryCrossEntropy(tl, tt));
-    return { loss: this.#wrap(r.loss), grad: this.#wrap(r.grad) };
+    return { loss: new TfjsTensor(r.loss), grad: new TfjsTensor(r.grad) };
   }
 
   meanSquaredError(predictions: Tensor, targets: Tensor): LossResult {
     const where = 'meanSquaredError';
-    this.#open(where);
-    checkSameShape(`${this.name}.${where}`, 'predictions', predictions, 'targets', targets);
     const tp = this.#val(where, 'predictions', predictions), tt = this.#val(where, 'targets', targets);
     const r = tidy(() => meanSquaredError(tp, tt));
-    return { loss: this.#wrap(r.loss), grad: this.#wrap(r.grad) };
+    return { loss: new TfjsTensor(r.loss), grad: new TfjsTensor(r.grad) };
   }
 
   softmax(x: Tensor): Tensor {
-    this.#open('softmax');
-    checkRank(`${this.name}.softmax`, 'x', x, 2, '[N, C]');
-    return this.#wrap(tf.softmax(this.#val('softmax', 'x', x)));
-  }
-
-  sigmoid(x: Tensor): Tensor {
-    this.#open('sigmoid');
-    return this.#wrap(tf.sigmoid(this.#val('sigmoid', 'x', x)));
+    return new TfjsTensor(tf.softmax(this.#val('softmax', 'x', x)));
   }
 
   // ---- optimizer arithmetic --------------------------------------------------------------------
 
   sumSquares(ts: readonly Tensor[]): Tensor {
-    this.#open('sumSquares');
+    this.#open(`${this.name}.sumSquares`);
     const vals = ts.map((t, i) => this.#val('sumSquares', `ts[${i}]`, t));
-    return this.#wrap(tidy(() => (vals.length === 0 ? tf.scalar(0) : tf.addN(vals.map((v) => tf.sum(tf.square(v)))))));
+    return new TfjsTensor(tidy(() => (vals.length === 0 ? tf.scalar(0) : tf.addN(vals.map((v) => tf.sum(tf.square(v)))))));
   }
 
   scaleInPlace(t: Tensor, s: number): void {
-    this.#open('scaleInPlace');
-    checkFinite(`${this.name}.scaleInPlace`, 's', s);
     const v = this.#val('scaleInPlace', 't', t);
     (t as TfjsTensor).swap(tidy(() => tf.mul(v, tf.scalar(s))));
   }
 
-  #checkUpdate(where: string, param: Tensor, others: readonly [string, Tensor][]): void {
-    this.#open(where);
-    checkDtype(`${this.name}.${where}`, 'param', param, 'float32');
-    for (const [name, t] of others) checkSameShape(`${this.name}.${where}`, 'param', param, name, t);
-  }
-
-  #checkHyper(where: string, h: object): void {
-    for (const [k, v] of Object.entries(h)) if (typeof v === 'number') checkFinite(`${this.name}.${where}`, `h.${k}`, v);
-  }
-
   adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamHyper): void {
     const where = 'adamUpdate';
-    this.#checkUpdate(where, param, [['grad', grad], ['m', m], ['v', v]]);
-    this.#checkHyper(where, h);
-    if (!Number.isInteger(h.step) || h.step < 1) throw new Error(`${this.name}.${where}: h.step: expected an integer ≥ 1, got ${h.step}`);
     const tp = this.#val(where, 'param', param), tg = this.#val(where, 'grad', grad), tm = this.#val(where, 'm', m), tv = this.#val(where, 'v', v);
     const r = tidy(() => adamUpdate(tp, tg, tm, tv, h));
     (param as TfjsTensor).swap(r.p);
@@ -470,9 +271,8 @@ export class TfjsBackend implements Backend {
 
   sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SgdHyper & { readonly first: boolean }): void {
     const where = 'sgdUpdate';
-    this.#checkUpdate(where, param, h.momentum !== 0 ? [['grad', grad], ['velocity', velocity]] : [['grad', grad]]);
-    this.#checkHyper(where, h);
     const tp = this.#val(where, 'param', param), tg = this.#val(where, 'grad', grad);
+    // Without momentum the velocity is unused: it is not even looked at.
     const tvel = h.momentum !== 0 ? this.#val(where, 'velocity', velocity) : tp;
     const r = tidy(() => sgdUpdate(tp, tg, tvel, h));
     (param as TfjsTensor).swap(r.p);
@@ -481,9 +281,8 @@ export class TfjsBackend implements Backend {
 
   rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, buffer: Tensor, h: RmspropHyper): void {
     const where = 'rmspropUpdate';
-    this.#checkUpdate(where, param, h.momentum > 0 ? [['grad', grad], ['squareAvg', squareAvg], ['buffer', buffer]] : [['grad', grad], ['squareAvg', squareAvg]]);
-    this.#checkHyper(where, h);
     const tp = this.#val(where, 'param', param), tg = this.#val(where, 'grad', grad), tsq = this.#val(where, 'squareAvg', squareAvg);
+    // The buffer is used only with momentum.
     const tbuf = h.momentum > 0 ? this.#val(where, 'buffer', buffer) : tp;
     const r = tidy(() => rmspropUpdate(tp, tg, tsq, tbuf, h));
     (param as TfjsTensor).swap(r.p);

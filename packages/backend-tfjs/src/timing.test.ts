@@ -3,8 +3,8 @@
 // runs it also checks that the timed kernels return finite values.
 
 import { expect, it } from 'vitest';
-import type { CellSpec, RecurrentParams, Tensor } from '@rnnkit/core';
-import { describeEngines } from './test-support.js';
+import type { CellSpec } from '@rnnkit/core';
+import { describeEngines, recurrentParams } from './test-support.js';
 
 const B = 128, T = 28, I = 28, H = 128;
 const enabled = process.env.RNNKIT_TFJS_TIMING === '1';
@@ -20,7 +20,7 @@ function random(n: number, scale: number, seed: number): Float32Array {
 }
 
 const cells: Record<string, CellSpec> = {
-  lstm: { kind: 'lstm' },
+  lstm: { kind: 'lstm', unitForgetBias: false },
   'gru(resetAfter)': { kind: 'gru', resetAfter: true },
   'rnn(tanh)': { kind: 'rnn', nonlinearity: 'tanh' },
 };
@@ -31,12 +31,14 @@ describeEngines('timing', (backend, engine) => {
       const b = backend();
       const G = cell.kind === 'lstm' ? 4 : cell.kind === 'gru' ? 3 : 1;
       const k = 1 / Math.sqrt(H);
-      const params: RecurrentParams = {
-        wIh: b.tensor(random(G * H * I, k, 1), [G * H, I], 'float32'),
-        wHh: b.tensor(random(G * H * H, k, 2), [G * H, H], 'float32'),
-        bIh: b.tensor(random(G * H, k, 3), [G * H], 'float32'),
-        bHh: b.tensor(random(G * H, k, 4), [G * H], 'float32'),
-      };
+      const params = recurrentParams(
+        b.tensor(random(G * H * I, k, 1), [G * H, I], 'float32'),
+        b.tensor(random(G * H * H, k, 2), [G * H, H], 'float32'),
+        b.tensor(random(G * H, k, 3), [G * H], 'float32'),
+        b.tensor(random(G * H, k, 4), [G * H], 'float32'),
+      );
+      const kernel = b.fused[cell.kind];
+      const sizes = { inputSize: I, hiddenSize: H };
       const x = b.tensor(random(B * T * I, 1, 5), [B, T, I], 'float32');
       const dy = b.tensor(random(B * T * H, 1, 6), [B, T, H], 'float32');
       const runs = engine === 'cpu' ? 3 : 10;
@@ -48,22 +50,22 @@ describeEngines('timing', (backend, engine) => {
       for (let r = 0; r < runs + 1; r++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        const f = b.recurrentForward({ cell, params, x, reverse: false, training: false });
-        const hT = await b.read(f.hT); // forces the engine to finish
+        const f = kernel.forward({ cell, sizes, params, x, reverse: false, training: false });
+        const hT = await b.read(f.states[0]!); // forces the engine to finish
         const t1 = performance.now();
         const c1 = process.cpuUsage(c0);
-        for (const t of [f.y, f.hT, f.cT]) if (t) b.dispose(t);
+        for (const t of [f.y, ...f.states]) b.dispose(t);
         expect(hT.every(Number.isFinite)).toBe(true);
 
         const c2 = process.cpuUsage();
         const t2 = performance.now();
-        const ft = b.recurrentForward({ cell, params, x, reverse: false, training: true });
-        const g = b.recurrentBackward({ saved: ft.saved!, dy });
-        const dW = await b.read(g.dWHh);
+        const ft = kernel.forward({ cell, sizes, params, x, reverse: false, training: true });
+        const g = kernel.backward({ saved: ft.saved!, dy });
+        const dW = await b.read(g.grads.get('weight_hh')!);
         const t3 = performance.now();
         const c3 = process.cpuUsage(c2);
         expect(dW.every(Number.isFinite)).toBe(true);
-        for (const t of [ft.y, ft.hT, ft.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) b.dispose(t);
+        for (const t of [ft.y, ...ft.states, g.dx, ...g.dStates, ...g.grads.values()]) b.dispose(t);
         b.disposeSaved(ft.saved!);
         if (r > 0) {
           // the first run warms up
@@ -80,7 +82,7 @@ describeEngines('timing', (backend, engine) => {
         `${b.name} (${b.device}) ${label} B=${B} T=${T} I=${I} H=${H}, ${runs} runs: ` +
           `forward ${show(fwd, fwdCpu)}; forward+backward ${show(both, bothCpu)}`,
       );
-      for (const t of [params.wIh, params.wHh, params.bIh, params.bHh, x, dy] as Tensor[]) b.dispose(t);
+      for (const t of [...params.values(), x, dy]) b.dispose(t);
     }, 600_000);
   }
 });

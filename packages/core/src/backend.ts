@@ -170,7 +170,7 @@ export interface Backend {
   // ---- tensors ---------------------------------------------------------------------------------
   /** Upload host data. Floats are converted to the backend's precision. */
   tensor(data: HostArray, shape: readonly number[], dtype: DType): Tensor;
-  /** A new float tensor of zeros. */
+  /** A new tensor of zeros (float32 unless `dtype` says int32). */
   zeros(shape: readonly number[], dtype?: DType): Tensor;
   /** Read back to host. Floats come back in the backend's precision. */
   read(t: Tensor): Promise<FloatArray | Int32Array>;

@@ -255,6 +255,7 @@ class CheckedBackend implements Backend {
         const x = this.t(call, 'x', args.x);
         if (x.shape.length < 3) fail(call, `x: expected [B, T, ...input], got ${shapeString(x.shape)}`);
         const [B, T] = x.shape as [number, number];
+        if (B < 1 || T < 1) fail(call, `x: expected at least one sample and one time step, got ${shapeString(x.shape)}`);
         const sizes = args.sizes;
         if (!sizes || !Number.isInteger(sizes.inputSize) || !Number.isInteger(sizes.hiddenSize)) fail(call, `sizes: expected { inputSize, hiddenSize }, got ${JSON.stringify(sizes)}`);
         if (x.shape[2] !== sizes.inputSize) fail(call, `x: expected ${sizes.inputSize} features (sizes.inputSize) on axis 2, got ${shapeString(x.shape)}`);
