@@ -6,6 +6,7 @@ import type { Backend, CellSpec, Tensor } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { createJsBackend } from '@rnnkit/backend-js';
 import { createOnnxBackend } from './index.js';
+import { CELLS, describeCell, fusedKernel, recurrentParams } from './test-support.js';
 
 let onnx: Backend;
 let ref: Backend;
@@ -28,13 +29,6 @@ function rnd(n: number): Float64Array {
   return out;
 }
 
-const CELLS: CellSpec[] = [
-  { kind: 'rnn', nonlinearity: 'tanh' },
-  { kind: 'rnn', nonlinearity: 'relu' },
-  { kind: 'lstm' },
-  { kind: 'gru', resetAfter: true },
-  { kind: 'gru', resetAfter: false },
-];
 const SHAPES: { B: number; T: number; I: number; H: number; lengths?: number[] }[] = [
   { B: 1, T: 1, I: 1, H: 1 },
   { B: 2, T: 1, I: 3, H: 2, lengths: [1, 1] },
@@ -53,21 +47,24 @@ async function run(bk: Backend, cell: CellSpec, s: (typeof SHAPES)[number], reve
     owned.push(x);
     return x;
   };
-  const f = bk.recurrentForward({
+  const kernel = fusedKernel(bk, cell);
+  const f = await kernel.forward({
     cell,
-    params: { wIh: t('wIh', [GH, I]), wHh: t('wHh', [GH, H]), bIh: t('bIh', [GH]), bHh: t('bHh', [GH]) },
+    sizes: { inputSize: I, hiddenSize: H },
+    params: recurrentParams(t('wIh', [GH, I]), t('wHh', [GH, H]), t('bIh', [GH]), t('bHh', [GH])),
     x: t('x', [B, T, I]),
-    h0: t('h0', [B, H]),
-    c0: lstm ? t('c0', [B, H]) : undefined,
+    states: lstm ? [t('h0', [B, H]), t('c0', [B, H])] : [t('h0', [B, H])],
     lengths: s.lengths ? Int32Array.from(s.lengths) : undefined,
     reverse,
     training: true,
   });
-  const g = bk.recurrentBackward({ saved: f.saved!, dy: t('dy', [B, T, H]), dhT: t('dh', [B, H]), dcT: lstm ? t('dc', [B, H]) : undefined });
+  const g = await kernel.backward({ saved: f.saved!, dy: t('dy', [B, T, H]), dStates: lstm ? [t('dh', [B, H]), t('dc', [B, H])] : [t('dh', [B, H])] });
   const out: Record<string, Float64Array> = {};
-  const all = { y: f.y, hT: f.hT, cT: f.cT, dx: g.dx, dh0: g.dh0, dc0: g.dc0, dWIh: g.dWIh, dWHh: g.dWHh, dBIh: g.dBIh, dBHh: g.dBHh };
+  const all: Record<string, Tensor> = { y: f.y, dx: g.dx };
+  f.states.forEach((v, j) => (all[`states[${j}]`] = v));
+  g.dStates.forEach((v, j) => (all[`dStates[${j}]`] = v));
+  for (const [k, v] of g.grads) all[`grads ${k}`] = v;
   for (const [k, v] of Object.entries(all)) {
-    if (!v) continue;
     out[k] = Float64Array.from(await bk.read(v));
     bk.dispose(v);
   }
@@ -80,7 +77,7 @@ describe('edge shapes vs the float64 reference', () => {
   for (const cell of CELLS) {
     for (const s of SHAPES) {
       for (const reverse of [false, true]) {
-        const name = `${JSON.stringify(cell)} B${s.B} T${s.T} I${s.I} H${s.H}${s.lengths ? ` lengths ${s.lengths}` : ''} ${reverse ? 'reverse' : 'forward'}`;
+        const name = `${describeCell(cell)} B${s.B} T${s.T} I${s.I} H${s.H}${s.lengths ? ` lengths ${s.lengths}` : ''} ${reverse ? 'reverse' : 'forward'}`;
         it(name, async () => {
           const { B, T, I, H } = s;
           const GH = gateCount(cell.kind) * H;

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { env } from 'onnxruntime-node';
 import { encodeModel, FLOAT, GraphBuilder } from './onnx-graph.js';
-import { SyncSession } from './session.js';
+import { OrtSession } from './session.js';
 
 export type ExecutionProviderOption = 'auto' | 'cuda' | 'cpu';
 
@@ -24,9 +25,9 @@ export const CUDA_INSTALL_HINT =
   '(e.g. `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`, or reinstall the package), ' +
   "or use executionProvider: 'cpu' / 'auto'.";
 
+/** The onnxruntime-node version that is loaded (no longer pinned exactly, so it is read, not assumed). */
 export function onnxRuntimeVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require('onnxruntime-node/package.json') as { version: string }).version;
+  return env.versions.node ?? env.versions.common;
 }
 
 /**
@@ -41,16 +42,19 @@ function cudaProviderInstalled(): boolean {
   return existsSync(join(dir, name));
 }
 
-/** Try to create a one-node session on CUDA. Returns undefined on success, the error message otherwise. */
-function probeCuda(intraOpNumThreads: number): string | undefined {
+/** Try to create and run a one-node session on CUDA. Resolves undefined on success, the error message otherwise. */
+async function probeCuda(intraOpNumThreads: number): Promise<string | undefined> {
   const g = new GraphBuilder('cuda_probe');
   g.input('a', FLOAT, [1]);
   g.node('Add', ['a', 'a'], ['b']);
   g.output('b', FLOAT, [1]);
   try {
-    const s = new SyncSession(encodeModel(g.graph()), { executionProviders: ['cuda'], intraOpNumThreads });
-    s.run({ a: [new Float32Array([1]), [1]] });
-    s.release();
+    const s = await OrtSession.create(encodeModel(g.graph()), { executionProviders: ['cuda'], intraOpNumThreads });
+    try {
+      await s.run({ a: [new Float32Array([1]), [1]] });
+    } finally {
+      s.release();
+    }
     return undefined;
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
@@ -63,13 +67,13 @@ function summarise(message: string): string {
     : `CUDA provider failed: ${message.split('\n')[0]}`;
 }
 
-export function resolveExecutionProvider(option: ExecutionProviderOption, intraOpNumThreads: number): ResolvedProvider {
+export async function resolveExecutionProvider(option: ExecutionProviderOption, intraOpNumThreads: number): Promise<ResolvedProvider> {
   if (option === 'cpu') return { kind: 'cpu', executionProviders: ['cpu'] };
   if (option === 'auto' && !cudaProviderInstalled()) {
     return { kind: 'cpu', executionProviders: ['cpu'], fallbackReason: 'CUDA provider not installed' };
   }
   // 'cuda' always really tries, so its error carries onnxruntime's own message.
-  const failure = probeCuda(intraOpNumThreads);
+  const failure = await probeCuda(intraOpNumThreads);
   if (failure === undefined) return { kind: 'cuda', executionProviders: ['cuda', 'cpu'] };
   if (option === 'cuda') {
     throw new Error(`createOnnxBackend: executionProvider 'cuda' is not available (${failure.split('\n')[0]}). ${CUDA_INSTALL_HINT}`);

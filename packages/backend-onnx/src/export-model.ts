@@ -1,7 +1,9 @@
 // Export a core `Sequential` model: its layer specs become an OnnxExportSpec and its parameters (already
 // named `${layerIndex}.${pytorchName}`, the names exportOnnx expects) the weights.
 
-import type { LayerSpec, Sequential } from '@rnnkit/core';
+import type { CellConfig, LayerSpec, RnnNonlinearity, Sequential } from '@rnnkit/core';
+import { cellDefinition } from '@rnnkit/core';
+import type { GraphCell } from './recurrent-graph.js';
 import { exportOnnx, type OnnxExportLayer, type OnnxExportOptions, type OnnxExportSpec, type OnnxExportWeights } from './export-onnx.js';
 
 export interface ModelExportOptions extends OnnxExportOptions {
@@ -9,6 +11,21 @@ export interface ModelExportOptions extends OnnxExportOptions {
   readonly lengths?: boolean;
   /** Element type of `ids` for models that start with an embedding; default int64. */
   readonly idsType?: 'int64' | 'int32';
+}
+
+/** A layer's cell, normalised by its definition (defaults filled), as the ONNX operator that computes it. */
+function exportCell(kind: string, options: Readonly<Record<string, unknown>>, where: string): GraphCell {
+  const cell: CellConfig = cellDefinition(kind).configure(options, where);
+  switch (cell.kind) {
+    case 'rnn':
+      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
+    case 'lstm':
+      return { kind: 'lstm' };
+    case 'gru':
+      return { kind: 'gru', resetAfter: cell.resetAfter === true };
+    default:
+      throw new Error(`${where}: cell '${cell.kind}' has no ONNX operator (exportable cells: rnn, lstm, gru)`);
+  }
 }
 
 /** Core layer specs → export spec (dropout is a training-time op and has no place in the inference graph). */
@@ -23,12 +40,7 @@ export function onnxSpecFromLayers(specs: readonly LayerSpec[], options: ModelEx
       const inputSize = spec.inputSize ?? features;
       if (!inputSize) throw new Error(`exportModelOnnx: layers[${index}]: inputSize is unknown (first layer without inputSize)`);
       features = (spec.bidirectional ? 2 : 1) * spec.hiddenSize;
-      const cell =
-        spec.cell === 'lstm'
-          ? ({ kind: 'lstm' } as const)
-          : spec.cell === 'gru'
-            ? ({ kind: 'gru', resetAfter: spec.resetAfter } as const)
-            : ({ kind: 'rnn', nonlinearity: spec.nonlinearity } as const);
+      const cell = exportCell(spec.cell, spec.options, `exportModelOnnx: layers[${index}]`);
       return {
         kind: 'recurrent',
         cell,

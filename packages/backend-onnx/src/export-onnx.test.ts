@@ -3,9 +3,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { Backend, CellSpec, Tensor } from '@rnnkit/core';
+import type { Backend, Tensor } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { createOnnxBackend, exportOnnx, type OnnxExportSpec, type OnnxExportWeights } from './index.js';
+import { fusedKernel, recurrentParams } from './test-support.js';
 
 let seed = 12345;
 function rnd(n: number, scale = 0.5): Float32Array {
@@ -62,35 +63,40 @@ async function runWithKernels(
   const wt = (name: string): Tensor => own(bk.tensor(Float32Array.from(weights[name]!.data), weights[name]!.shape, 'float32'));
   const { B, T } = input;
   let v: Tensor = input.ids ? own(bk.tensor(input.ids, [B, T], 'int32')) : own(bk.tensor(input.x!, [B, T, input.I], 'float32'));
-  spec.layers.forEach((layer, i) => {
+  let F = input.I;
+  for (const [i, layer] of spec.layers.entries()) {
     const p = `${layer.name ?? i}.`;
     if (layer.kind === 'embedding') {
-      v = own(bk.embeddingForward(wt(`${p}weight`), v, false).y);
+      v = own((await bk.embeddingForward(wt(`${p}weight`), v, false)).y);
+      F = layer.embeddingSize;
     } else if (layer.kind === 'recurrent') {
       const D = layer.bidirectional ? 2 : 1;
+      const H = layer.hiddenSize;
+      const cell = layer.cell.kind === 'lstm' ? { kind: 'lstm', unitForgetBias: false } : layer.cell;
       let finals: Tensor[] = [];
       for (let l = 0; l < (layer.numLayers ?? 1); l++) {
         const ys: Tensor[] = [];
         finals = [];
         for (let d = 0; d < D; d++) {
           const sfx = `_l${l}${d ? '_reverse' : ''}`;
-          const params = { wIh: wt(`${p}weight_ih${sfx}`), wHh: wt(`${p}weight_hh${sfx}`), bIh: wt(`${p}bias_ih${sfx}`), bHh: wt(`${p}bias_hh${sfx}`) };
-          const r = bk.recurrentForward({ cell: layer.cell, params, x: v, lengths, reverse: d === 1, training: false });
+          const params = recurrentParams(wt(`${p}weight_ih${sfx}`), wt(`${p}weight_hh${sfx}`), wt(`${p}bias_ih${sfx}`), wt(`${p}bias_hh${sfx}`));
+          const r = await fusedKernel(bk, cell).forward({ cell, sizes: { inputSize: F, hiddenSize: H }, params, x: v, lengths, reverse: d === 1, training: false });
           ys.push(own(r.y));
-          finals.push(own(r.hT));
-          if (r.cT) own(r.cT);
+          finals.push(own(r.states[0]!));
+          r.states.slice(1).forEach(own);
         }
-        v = D === 2 ? own(bk.concatLast(ys[0]!, ys[1]!)) : ys[0]!;
+        v = D === 2 ? own(await bk.concat(ys, 2)) : ys[0]!;
+        F = D * H;
       }
-      if (!(layer.returnSequences ?? false)) v = D === 2 ? own(bk.concatLast(finals[0]!, finals[1]!)) : finals[0]!;
+      if (!(layer.returnSequences ?? false)) v = D === 2 ? own(await bk.concat(finals, 1)) : finals[0]!;
     } else {
       const lead = v.shape.slice(0, -1);
-      const F = v.shape[v.shape.length - 1]!;
-      const flat = own(bk.reshape(v, [lead.reduce((a, b) => a * b, 1), F]));
-      const y = own(bk.denseForward(wt(`${p}weight`), wt(`${p}bias`), flat, false).y);
-      v = own(bk.reshape(y, [...lead, layer.units]));
+      const flat = own(await bk.reshape(v, [lead.reduce((a, b) => a * b, 1), F]));
+      const y = own((await bk.denseForward(wt(`${p}weight`), wt(`${p}bias`), flat, false)).y);
+      v = own(await bk.reshape(y, [...lead, layer.units]));
+      F = layer.units;
     }
-  });
+  }
   const out = (await bk.read(v)) as Float32Array;
   for (const t of owned) bk.dispose(t);
   return out;
@@ -102,7 +108,7 @@ beforeAll(async () => {
 });
 afterAll(() => bk.close());
 
-const lstm: CellSpec = { kind: 'lstm' };
+const lstm = { kind: 'lstm' } as const;
 const cases: { name: string; spec: OnnxExportSpec; ids: boolean; I: number; lengths?: number[] }[] = [
   {
     name: 'embedding → 2-layer bidirectional LSTM (final states) → dense, int64 ids',

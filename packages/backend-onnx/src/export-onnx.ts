@@ -7,10 +7,9 @@
 // feature axis; with returnSequences false it outputs the final states [B, D·H] (forward's state after each
 // sample's last valid step ‖ reverse's state after step 0), as core's recurrent layers do.
 
-import type { CellSpec } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { encodeModel, FLOAT, GraphBuilder, INT32, INT64 } from './onnx-graph.js';
-import { addRecurrentNode, onnxGateOrder } from './recurrent-graph.js';
+import { addRecurrentNode, onnxGateOrder, type GraphCell } from './recurrent-graph.js';
 
 export type OnnxExportLayer =
   | {
@@ -23,7 +22,8 @@ export type OnnxExportLayer =
   | {
       readonly kind: 'recurrent';
       readonly name?: string;
-      readonly cell: CellSpec;
+      /** `{ kind: 'rnn', nonlinearity }`, `{ kind: 'lstm' }` or `{ kind: 'gru', resetAfter }` (core's normalised cells fit). */
+      readonly cell: GraphCell;
       readonly inputSize: number;
       readonly hiddenSize: number;
       readonly numLayers?: number;
@@ -57,7 +57,7 @@ export interface OnnxExportOptions {
 export type OnnxExportWeights = Readonly<Record<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>>;
 
 /** Reorder G gate blocks of `rows` rows each (PyTorch → ONNX order). */
-function reorderGates(data: ArrayLike<number>, cell: CellSpec, rowsPerGate: number, rowSize: number): Float32Array {
+function reorderGates(data: ArrayLike<number>, cell: GraphCell, rowsPerGate: number, rowSize: number): Float32Array {
   const order = onnxGateOrder(cell.kind);
   const block = rowsPerGate * rowSize;
   const out = new Float32Array(order.length * block);

@@ -1,12 +1,16 @@
-// Execution-provider selection, the small kernels against hand-computed values, bad input, leaks, caching.
+// Execution-provider selection, the layer kernels against hand-computed values, what the backend
+// still refuses itself (argument checks are core's: checked-backend.ts and the conformance suite),
+// leaks and the session cache.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, CellSpec, Tensor } from '@rnnkit/core';
-import { createOnnxBackend, OnnxBackend } from './index.js';
+import type { Saved, Tensor } from '@rnnkit/core';
+import { createOnnxBackend } from './index.js';
+import type { OnnxBackend } from './onnx-backend.js';
+import { onnxBackend, recurrentParams } from './test-support.js';
 
-let bk: Backend;
+let bk: OnnxBackend;
 beforeAll(async () => {
-  bk = await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 1 });
+  bk = await onnxBackend();
 });
 afterAll(() => bk.close());
 
@@ -21,8 +25,10 @@ describe('execution providers', () => {
   it("'cpu' runs on CPU and says so", async () => {
     expect(bk.name).toBe('onnx-cpu');
     expect(bk.device).toMatch(/^onnxruntime \d+\.\d+ cpu$/);
-    expect(bk.specificationVersion).toBe(1);
+    expect(bk.specificationVersion).toBe(2);
     expect(bk.precision).toBe('float32');
+    expect(bk.capabilities).toEqual({ training: true });
+    expect(Object.keys(bk.fused).sort()).toEqual(['gru', 'lstm', 'rnn']);
   });
 
   it("'auto' reports what runs; 'cuda' throws a clear error where the CUDA provider is missing", async () => {
@@ -56,13 +62,7 @@ describe('execution providers', () => {
   });
 });
 
-describe('tensors and element-wise kernels', () => {
-  it('tensor validates data length, shape and dtype', () => {
-    expect(() => bk.tensor(f32(1, 2, 3), [2, 2], 'float32')).toThrow('tensor: data.length must equal the product of shape [2, 2] = 4, got 3');
-    expect(() => bk.tensor(f32(1), [-1], 'float32')).toThrow('tensor: shape must be a list of non-negative integers, got [-1]');
-    expect(() => bk.tensor(f32(1.5), [1], 'int32')).toThrow('tensor: int32 data must hold integers, got data[0] = 1.5');
-  });
-
+describe('tensors', () => {
   it('tensor copies, converts float64 to float32, read returns a copy', async () => {
     const src = Float64Array.of(1.1, 2);
     const t = bk.tensor(src, [2], 'float32');
@@ -77,33 +77,15 @@ describe('tensors and element-wise kernels', () => {
     const z = bk.zeros([2, 3]);
     expect(z.shape).toEqual([2, 3]);
     expect(await read(z)).toEqual([0, 0, 0, 0, 0, 0]);
-    for (const x of [t, i, z]) bk.dispose(x);
+    const zi = bk.zeros([2], 'int32');
+    expect(zi.dtype).toBe('int32');
+    expect(await bk.read(zi)).toBeInstanceOf(Int32Array);
+    for (const x of [t, i, z, zi]) bk.dispose(x);
   });
 
-  it('concatLast, sliceLast, add, mul, reshape', async () => {
-    const a = bk.tensor(f32(1, 2, 3, 4), [2, 2], 'float32');
-    const b = bk.tensor(f32(5, 6), [2, 1], 'float32');
-    const c = bk.concatLast(a, b);
-    expect(c.shape).toEqual([2, 3]);
-    expect(await read(c)).toEqual([1, 2, 5, 3, 4, 6]);
-    const s = bk.sliceLast(c, 1, 2);
-    expect(s.shape).toEqual([2, 2]);
-    expect(await read(s)).toEqual([2, 5, 4, 6]);
-    expect(await read(bk.add(a, s))).toEqual([3, 7, 7, 10]);
-    expect(await read(bk.mul(a, s))).toEqual([2, 10, 12, 24]);
-    const r = bk.reshape(c, [3, 2]);
-    expect(r.shape).toEqual([3, 2]);
-    expect(await read(r)).toEqual([1, 2, 5, 3, 4, 6]);
-    expect(() => bk.concatLast(a, bk.zeros([3, 1]))).toThrow('concatLast: a and b must agree on all but the last axis, got a [2, 2] and b [3, 1]');
-    expect(() => bk.sliceLast(c, 2, 2)).toThrow('sliceLast: [start, start + size) must lie in [0, 3], got start 2, size 2');
-    expect(() => bk.add(a, b)).toThrow('add: a and b must have the same shape, got [2, 2] and [2, 1]');
-    expect(() => bk.reshape(c, [4, 2])).toThrow('reshape: shape must have 6 elements like [2, 3], got [4,2]');
-  });
-
-  it('softmax and sigmoid', async () => {
+  it('softmax', async () => {
     const x = bk.tensor(f32(0, Math.log(3), 1000, 1000), [2, 2], 'float32');
     close(await read(bk.softmax(x)), [0.25, 0.75, 0.5, 0.5]);
-    close(await read(bk.sigmoid(bk.tensor(f32(0, Math.log(3)), [2], 'float32'))), [0.5, 0.75]);
   });
 });
 
@@ -113,24 +95,23 @@ describe('dense and embedding', () => {
     const x = bk.tensor(f32(1, 2, 3, 4, 5, 6), [2, 3], 'float32');
     const w = bk.tensor(f32(1, 0, -1, 0.5, 0.5, 0.5), [2, 3], 'float32');
     const b = bk.tensor(f32(10, 20), [2], 'float32');
-    const { y, saved } = bk.denseForward(w, b, x, true);
+    const { y, saved } = await bk.denseForward(w, b, x, true);
     expect(await read(y)).toEqual([8, 23, 8, 27.5]);
     const dy = bk.tensor(f32(1, 2, 3, 4), [2, 2], 'float32');
-    const g = bk.denseBackward(saved!, dy);
+    const g = await bk.denseBackward(saved!, dy);
     expect(await read(g.dx)).toEqual([2, 1, 0, 5, 2, -1]); // dy w
     expect(await read(g.dw)).toEqual([13, 17, 21, 18, 24, 30]); // dyᵀ x
     expect(await read(g.db)).toEqual([4, 6]);
     bk.disposeSaved(saved!);
-    expect(() => bk.denseForward(w, b, bk.zeros([2, 4]), false)).toThrow('denseForward: x must have shape [N, 3] or [..., 3] (I from w [2, 3]), got [2, 4]');
     // [B, T, I] inputs: leading axes flattened
     const x3 = bk.reshape(x, [1, 2, 3]);
-    const r3 = bk.denseForward(w, b, x3, true);
+    const r3 = await bk.denseForward(w, b, x3, true);
     expect(r3.y.shape).toEqual([1, 2, 2]);
     expect(await read(r3.y)).toEqual([8, 23, 8, 27.5]);
-    const g3 = bk.denseBackward(r3.saved!, bk.reshape(dy, [1, 2, 2]));
+    const g3 = await bk.denseBackward(r3.saved!, bk.reshape(dy, [1, 2, 2]));
     expect(g3.dx.shape).toEqual([1, 2, 3]);
     expect(await read(g3.dx)).toEqual([2, 1, 0, 5, 2, -1]);
-    expect(() => bk.denseForward(w, bk.zeros([3]), x, false)).toThrow('denseForward: b must have shape [2], got [3]');
+    bk.disposeSaved(r3.saved!);
   });
 
   it('embedding forward and backward (rows summed per id)', async () => {
@@ -140,11 +121,10 @@ describe('dense and embedding', () => {
     expect(y.shape).toEqual([2, 2, 2]);
     expect(await read(y)).toEqual([20, 21, 0, 1, 20, 21, 10, 11]);
     const dy = bk.tensor(f32(1, 2, 3, 4, 5, 6, 7, 8), [2, 2, 2], 'float32');
-    expect(await read(bk.embeddingBackward(saved!, dy).dWeight)).toEqual([3, 4, 7, 8, 6, 8]);
-    expect(() => bk.embeddingForward(w, bk.tensor(Int32Array.of(3), [1, 1], 'int32'), false)).toThrow(
-      'embeddingForward: ids must be in [0, 3), got ids[0] = 3',
-    );
-    expect(() => bk.embeddingForward(w, bk.zeros([1, 1]), false)).toThrow('embeddingForward(ids) must be int32, got float32');
+    const { dWeight } = bk.embeddingBackward(saved!, dy);
+    expect(dWeight.shape).toEqual([3, 2]);
+    expect(await read(dWeight)).toEqual([3, 4, 7, 8, 6, 8]);
+    bk.disposeSaved(saved!);
   });
 });
 
@@ -160,9 +140,6 @@ describe('losses', () => {
     const rw = bk.softmaxCrossEntropy(logits, labels, w);
     close(await read(rw.loss), [-Math.log(0.5)]);
     close(await read(rw.grad), [0, 0, -0.5, 0.5]);
-    expect(() => bk.softmaxCrossEntropy(logits, bk.tensor(Int32Array.of(2, 0), [2], 'int32'))).toThrow(
-      'softmaxCrossEntropy: labels must be in [0, 2), got labels[0] = 2',
-    );
   });
 
   it('sigmoidBinaryCrossEntropy and meanSquaredError', async () => {
@@ -174,7 +151,6 @@ describe('losses', () => {
     const m = bk.meanSquaredError(bk.tensor(f32(1, 2, 3, 4), [2, 2], 'float32'), bk.tensor(f32(1, 0, 3, 5), [2, 2], 'float32'));
     close(await read(m.loss), [(4 + 1) / 4]);
     close(await read(m.grad), [0, 1, 0, -0.5]);
-    expect(() => bk.meanSquaredError(x, bk.zeros([3]))).toThrow('meanSquaredError: targets must have the shape of predictions [2], got [3]');
   });
 });
 
@@ -230,6 +206,7 @@ describe('optimizer arithmetic', () => {
     const unused = bk.zeros([3]);
     bk.sgdUpdate(q, bk.tensor(f32(2), [1], 'float32'), unused, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0.5, first: true });
     close(await read(q), [1 - 0.1 * 2.5]);
+    expect(await read(unused)).toEqual([0, 0, 0]);
   });
 
   it('RMSprop with and without momentum', async () => {
@@ -239,66 +216,83 @@ describe('optimizer arithmetic', () => {
     bk.rmspropUpdate(p, bk.tensor(f32(2), [1], 'float32'), sq, buf, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0 });
     close(await read(sq), [0.04]);
     close(await read(p), [1 - (0.01 * 2) / (0.2 + 1e-8)]);
+    expect(await read(buf)).toEqual([0]);
     const p2 = bk.tensor(f32(1), [1], 'float32');
     const sq2 = bk.zeros([1]);
     bk.rmspropUpdate(p2, bk.tensor(f32(2), [1], 'float32'), sq2, buf, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0.5, weightDecay: 0 });
     close(await read(buf), [2 / (0.2 + 1e-8)]);
     close(await read(p2), [1 - 0.01 * (2 / (0.2 + 1e-8))], 5);
-    expect(() =>
-      bk.rmspropUpdate(p2, bk.zeros([2]), sq2, buf, { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0 }),
-    ).toThrow('rmspropUpdate: grad must have the shape of param [1], got [2]');
+  });
+
+  it('an update never changes what an earlier forward saved or a reshaped handle shows', async () => {
+    const w = bk.tensor(f32(1, 2), [1, 2], 'float32');
+    const b = bk.zeros([1]);
+    const x = bk.tensor(f32(3, 4), [1, 2], 'float32');
+    const view = bk.reshape(w, [2]);
+    const { y, saved } = await bk.denseForward(w, b, x, true);
+    bk.scaleInPlace(w, 0);
+    expect(await read(w)).toEqual([0, 0]);
+    expect(await read(view)).toEqual([1, 2]);
+    // dx = dy · w as it was at forward time
+    const g = await bk.denseBackward(saved!, bk.tensor(f32(1), [1, 1], 'float32'));
+    expect(await read(g.dx)).toEqual([1, 2]);
+    expect(await read(y)).toEqual([11]);
+    bk.disposeSaved(saved!);
   });
 });
 
-describe('recurrent input validation and lifecycle', () => {
-  const lstm: CellSpec = { kind: 'lstm' };
-  const params = () => ({ wIh: bk.zeros([8, 3]), wHh: bk.zeros([8, 2]), bIh: bk.zeros([8]), bHh: bk.zeros([8]) });
+describe('what the backend still refuses itself', () => {
+  const lstm = { kind: 'lstm', unitForgetBias: false } as const;
+  const sizes = { inputSize: 3, hiddenSize: 2 };
+  const params = () => recurrentParams(bk.zeros([8, 3]), bk.zeros([8, 2]), bk.zeros([8]), bk.zeros([8]));
 
-  it('names the bad argument, expected and actual', async () => {
-    const x = bk.zeros([2, 4, 3]);
-    expect(() => bk.recurrentForward({ cell: lstm, params: params(), x: bk.zeros([2, 3]), reverse: false, training: false })).toThrow(
-      'recurrentForward: x must have shape [B, T, I], got [2, 3]',
-    );
-    expect(() =>
-      bk.recurrentForward({ cell: lstm, params: { ...params(), wIh: bk.zeros([8, 4]) }, x, reverse: false, training: false }),
-    ).toThrow('recurrentForward: params.wIh must have shape [8, 3], got [8, 4]');
-    expect(() =>
-      bk.recurrentForward({ cell: { kind: 'gru', resetAfter: true }, params: params(), x, reverse: false, training: false }),
-    ).toThrow('recurrentForward: params.wHh must have shape [3·H, H] for gru(resetAfter), got [8, 2]');
-    expect(() =>
-      bk.recurrentForward({ cell: lstm, params: params(), x, h0: bk.zeros([2, 3]), reverse: false, training: false }),
-    ).toThrow('recurrentForward: h0 must have shape [2, 2], got [2, 3]');
-    expect(() =>
-      bk.recurrentForward({ cell: lstm, params: params(), x, lengths: Int32Array.of(4, 5), reverse: false, training: false }),
-    ).toThrow('recurrentForward: lengths[1] must be in [1, 4], got 5');
-    expect(() =>
-      bk.recurrentForward({ cell: lstm, params: params(), x, lengths: Int32Array.of(4), reverse: false, training: false }),
-    ).toThrow('recurrentForward: lengths must have length B = 2, got 1');
-    const r = bk.recurrentForward({ cell: lstm, params: params(), x, reverse: false, training: true });
-    expect(() => bk.recurrentBackward({ saved: r.saved!, dy: bk.zeros([2, 4, 3]) })).toThrow(
-      'recurrentBackward: dy must have shape [2, 4, 2], got [2, 4, 3]',
-    );
-    bk.disposeSaved(r.saved!);
-    expect(() => bk.recurrentBackward({ saved: r.saved! })).toThrow('recurrentBackward: saved was already disposed');
+  it('a disposed or foreign handle, a freed or foreign Saved', async () => {
     const t = bk.zeros([1]);
     bk.dispose(t);
     await expect(bk.read(t)).rejects.toThrow('was disposed');
+    expect(() => bk.add(t, t)).toThrow('add(a) (shape [1]) was disposed');
+    expect(() => bk.add({ shape: [1], dtype: 'float32' }, t)).toThrow('add(a) is not a tensor of this backend');
+    const p = params();
+    const x = bk.zeros([2, 4, 3]);
+    const h0 = bk.zeros([2, 2]);
+    bk.dispose(h0);
+    await expect(bk.fused.lstm.forward({ cell: lstm, sizes, params: p, x, states: [h0], reverse: false, training: false })).rejects.toThrow(
+      "fused.lstm.forward: states[0] (h) (shape [2, 2]) was disposed",
+    );
+    const r = await bk.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: true });
+    await expect(bk.fused.gru.backward({ saved: r.saved! })).rejects.toThrow('fused.gru.backward: saved comes from fused.lstm.forward');
+    await expect(bk.denseBackward(r.saved!, bk.zeros([1, 1]))).rejects.toThrow("denseBackward: saved is not what this backend's matching forward returned (kind 'recurrent')");
+    bk.disposeSaved(r.saved!);
+    await expect(bk.fused.lstm.backward({ saved: r.saved! })).rejects.toThrow('fused.lstm.backward: saved was already disposed');
+    expect(() => bk.disposeSaved({ kind: 'recurrent' } as Saved)).toThrow('disposeSaved: s is not a Saved of this backend');
+    for (const t2 of [...p.values(), x, r.y, ...r.states]) bk.dispose(t2);
+  });
+
+  it('fused kernels decline options they do not compute', () => {
+    expect(bk.fused.lstm.supports({ kind: 'lstm', unitForgetBias: true })).toBe(true);
+    expect(bk.fused.gru.supports({ kind: 'gru', resetAfter: false })).toBe(true);
+    expect(bk.fused.rnn.supports({ kind: 'rnn', nonlinearity: 'relu' })).toBe(true);
+    expect(bk.fused.rnn.supports({ kind: 'rnn', nonlinearity: 'gelu' })).toBe(false);
+    expect(bk.fused.lstm.supports({ kind: 'lstm', unitForgetBias: true, peepholes: true })).toBe(false);
+    expect(bk.fused.gru.supports({ kind: 'lstm', unitForgetBias: true })).toBe(false);
   });
 
   it('caches one session per graph and shape; close() releases them', async () => {
-    const own = await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 1 });
-    expect(own).toBeInstanceOf(OnnxBackend);
-    const p = { wIh: own.zeros([8, 3]), wHh: own.zeros([8, 2]), bIh: own.zeros([8]), bHh: own.zeros([8]) };
+    const own = await onnxBackend();
+    const p = recurrentParams(own.zeros([8, 3]), own.zeros([8, 2]), own.zeros([8]), own.zeros([8]));
     const x = own.zeros([2, 4, 3]);
     for (let k = 0; k < 3; k++) {
-      const r = own.recurrentForward({ cell: lstm, params: p, x, reverse: false, training: true });
-      own.recurrentBackward({ saved: r.saved!, dhT: r.hT });
+      const r = await own.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: true });
+      await own.fused.lstm.backward({ saved: r.saved!, dStates: [r.states[0]] });
     }
-    expect((own as OnnxBackend).sessionCount).toBe(2);
-    own.recurrentForward({ cell: lstm, params: p, x, reverse: true, training: false });
-    expect((own as OnnxBackend).sessionCount).toBe(3);
+    expect(own.sessionCount).toBe(2);
+    await own.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: true, training: false });
+    expect(own.sessionCount).toBe(3);
+    // Concurrent first calls of one graph share one session.
+    await Promise.all([0, 1, 2].map(() => own.fused.gru.forward({ cell: { kind: 'gru', resetAfter: true }, sizes, params: recurrentParams(own.zeros([6, 3]), own.zeros([6, 2]), own.zeros([6]), own.zeros([6])), x, reverse: false, training: false })));
+    expect(own.sessionCount).toBe(4);
     own.close();
-    expect((own as OnnxBackend).sessionCount).toBe(0);
-    expect(() => own.recurrentForward({ cell: lstm, params: p, x, reverse: false, training: false })).toThrow('used after close()');
+    expect(own.sessionCount).toBe(0);
+    await expect(own.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: false })).rejects.toThrow('used after close()');
   });
 });

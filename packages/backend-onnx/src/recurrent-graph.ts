@@ -16,9 +16,30 @@
 // gradients. The reverse direction is handled by reversing each sample's valid prefix (ReverseSequence),
 // running the forward-direction backward, and reversing dx back.
 
-import type { CellSpec } from '@rnnkit/core';
+import type { RnnNonlinearity } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { FLOAT, GraphBuilder, INT32, INT64, type GraphProto } from './onnx-graph.js';
+
+/**
+ * What the graphs read of a cell: its kind and the options that change its equations. Core's
+ * normalised cells (`{ kind: 'lstm', unitForgetBias }`, ...) fit; LSTM's init-only option is ignored.
+ */
+export type GraphCell =
+  | { readonly kind: 'rnn'; readonly nonlinearity: RnnNonlinearity }
+  | { readonly kind: 'lstm'; readonly unitForgetBias?: boolean | undefined }
+  | { readonly kind: 'gru'; readonly resetAfter: boolean };
+
+/** The cell as part of a session key: one graph per set of equations. */
+export function graphCellKey(cell: GraphCell): string {
+  switch (cell.kind) {
+    case 'rnn':
+      return `rnn(${cell.nonlinearity})`;
+    case 'lstm':
+      return 'lstm';
+    case 'gru':
+      return cell.resetAfter ? 'gru(resetAfter)' : 'gru(resetBefore)';
+  }
+}
 
 export interface RecurrentShape {
   readonly B: number;
@@ -28,7 +49,7 @@ export interface RecurrentShape {
 }
 
 /** ONNX gate order as indices of PyTorch's gate blocks: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h. */
-export function onnxGateOrder(kind: CellSpec['kind']): readonly number[] {
+export function onnxGateOrder(kind: GraphCell['kind']): readonly number[] {
   switch (kind) {
     case 'lstm':
       return [0, 3, 1, 2];
@@ -40,7 +61,7 @@ export function onnxGateOrder(kind: CellSpec['kind']): readonly number[] {
 }
 
 /** Reorder the G gate blocks along axis 0 of `t` (PyTorch → ONNX order). */
-function reorderBlocks(g: GraphBuilder, t: string, cell: CellSpec): string {
+function reorderBlocks(g: GraphBuilder, t: string, cell: GraphCell): string {
   const order = onnxGateOrder(cell.kind);
   if (order.length === 1) return t;
   const parts = g.node('Split', [t], order.length, { axis: 0 });
@@ -53,7 +74,7 @@ function reorderBlocks(g: GraphBuilder, t: string, cell: CellSpec): string {
  */
 export function addRecurrentNode(
   g: GraphBuilder,
-  cell: CellSpec,
+  cell: GraphCell,
   H: number,
   reverse: boolean,
   inputs: { X: string; W: string; R: string; Bias: string; seqLens: string; h0u: string; c0u: string },
@@ -75,7 +96,7 @@ export function addRecurrentNode(
  * Forward graph. Inputs x: [B, T, I], w_ih: [G·H, I], w_hh: [G·H, H], b_ih, b_hh: [G·H], h0: [B, H],
  * c0: [B, H] (LSTM), lengths: [B] int32. Outputs y: [B, T, H], h_t: [B, H], c_t: [B, H] (LSTM).
  */
-export function buildForwardGraph(cell: CellSpec, s: RecurrentShape, reverse: boolean): GraphProto {
+export function buildForwardGraph(cell: GraphCell, s: RecurrentShape, reverse: boolean): GraphProto {
   const { B, T, I, H } = s;
   const GH = gateCount(cell.kind) * H;
   const g = new GraphBuilder('recurrent_forward');
@@ -114,7 +135,7 @@ export function buildForwardGraph(cell: CellSpec, s: RecurrentShape, reverse: bo
  * Outputs: dx: [B, T, I], dh0, dc0 (LSTM): [B, H], dw_ih: [G·H, I], dw_hh: [G·H, H], db_ih, db_hh: [G·H].
  * `masked` false builds the graph for batches without padding (every length T): no mask arithmetic at all.
  */
-export function buildBackwardGraph(cell: CellSpec, s: RecurrentShape, reverse: boolean, masked: boolean): GraphProto {
+export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: boolean, masked: boolean): GraphProto {
   const { B, T, I, H } = s;
   const G = gateCount(cell.kind);
   const GH = G * H;

@@ -1,23 +1,38 @@
 // Sessions cached per graph key (graph kind, cell, shapes) and reused; released together on close().
+// The cache holds promises: two calls that need the same new graph before its session exists share
+// one creation instead of racing to build it twice.
 
 import type { GraphProto } from './onnx-graph.js';
 import { encodeModel } from './onnx-graph.js';
-import { SyncSession, type SessionOptions } from './session.js';
+import { OrtSession, type SessionOptions } from './session.js';
 
 export class SessionCache {
-  private readonly sessions = new Map<string, SyncSession>();
+  private readonly sessions = new Map<string, Promise<OrtSession>>();
   private closed = false;
 
   constructor(private readonly options: SessionOptions) {}
 
-  get(key: string, build: () => GraphProto): SyncSession {
-    if (this.closed) throw new Error('onnx backend: used after close()');
+  get(key: string, build: () => GraphProto): Promise<OrtSession> {
+    if (this.closed) return Promise.reject(new Error('onnx backend: used after close()'));
     let s = this.sessions.get(key);
     if (!s) {
-      s = new SyncSession(encodeModel(build()), this.options);
-      this.sessions.set(key, s);
+      const created = OrtSession.create(encodeModel(build()), this.options);
+      // A failed creation is not cached: the next call reports its own error.
+      created.catch(() => {
+        if (this.sessions.get(key) === created) this.sessions.delete(key);
+      });
+      this.sessions.set(key, created);
+      s = created;
     }
     return s;
+  }
+
+  /** Run the graph under `key` (built by `build` the first time). */
+  async run(key: string, build: () => GraphProto, feeds: Parameters<OrtSession['run']>[0]): Promise<Record<string, Float32Array | Int32Array>> {
+    const session = await this.get(key, build);
+    // close() may have come while the session was being created.
+    if (this.closed) throw new Error('onnx backend: used after close()');
+    return session.run(feeds);
   }
 
   get size(): number {
@@ -25,8 +40,8 @@ export class SessionCache {
   }
 
   close(): void {
-    for (const s of this.sessions.values()) s.release();
-    this.sessions.clear();
     this.closed = true;
+    for (const s of this.sessions.values()) s.then((x) => x.release(), () => undefined);
+    this.sessions.clear();
   }
 }

@@ -1,82 +1,56 @@
-// Synchronous ONNX Runtime sessions. The Backend interface is synchronous (only `read` is async), and
-// onnxruntime-node's public `InferenceSession.run` merely wraps its native binding's synchronous `run` in a
-// setImmediate promise, so we call the native binding directly, exactly as onnxruntime-node's own session
-// handler does (dist/backend.js), with the same option object the public API passes through.
+// One loaded ONNX graph on onnxruntime-node's public API (`InferenceSession.create` / `run`), both
+// asynchronous: the contract lets every kernel return a promise, so the backend no longer reaches
+// into the package's native binding, and any onnxruntime-node of the same major line works.
+// A run costs one setImmediate hop more than a direct native call; beside a recurrent graph's
+// milliseconds that is noise (measured in timing.test.ts).
 
-import { createRequire } from 'node:module';
-import { Tensor as OrtTensor } from 'onnxruntime-node';
-
-export { OrtTensor };
-
-interface NativeSession {
-  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, { data: unknown; dims: readonly number[]; type: string }>;
-  dispose(): void;
-  readonly inputMetadata: readonly { name: string }[];
-  readonly outputMetadata: readonly { name: string }[];
-}
-
-interface NativeBinding {
-  InferenceSession: new () => NativeSession;
-}
-
-let native: { binding: NativeBinding; initOrt: () => void } | undefined;
-
-function loadNative(): { binding: NativeBinding; initOrt: () => void } {
-  if (!native) {
-    const require = createRequire(import.meta.url);
-    native = require('onnxruntime-node/dist/binding.js') as { binding: NativeBinding; initOrt: () => void };
-  }
-  return native;
-}
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 
 export interface SessionOptions {
   readonly executionProviders: readonly string[];
   readonly intraOpNumThreads: number;
   /** ORT session config entries (`extra` in onnxruntime's SessionOptions), e.g. intra-op spinning. */
-  readonly extra?: Record<string, unknown>;
+  readonly extra?: Record<string, string>;
 }
 
 export type Feed = Float32Array | Int32Array | BigInt64Array;
 
-/** One loaded graph. `run` is synchronous. */
-export class SyncSession {
-  private session: NativeSession | undefined;
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  private readonly fetches: Record<string, null>;
+export class OrtSession {
+  private session: InferenceSession | undefined;
 
-  constructor(model: Uint8Array, options: SessionOptions) {
-    const { binding, initOrt } = loadNative();
-    initOrt();
-    const s = new binding.InferenceSession();
-    s.loadModel(model.buffer, model.byteOffset, model.byteLength, {
+  private constructor(session: InferenceSession) {
+    this.session = session;
+  }
+
+  static async create(model: Uint8Array, options: SessionOptions): Promise<OrtSession> {
+    const session = await InferenceSession.create(model, {
       executionProviders: [...options.executionProviders],
+      // 0: ORT's default, one thread per core.
       intraOpNumThreads: options.intraOpNumThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
       ...(options.extra ? { extra: options.extra } : {}),
     });
-    this.session = s;
-    this.inputNames = s.inputMetadata.map((m) => m.name);
-    this.outputNames = s.outputMetadata.map((m) => m.name);
-    this.fetches = Object.fromEntries(this.outputNames.map((n) => [n, null]));
+    return new OrtSession(session);
   }
 
-  /** feeds: name → [data, dims]. Returns every output's data (host arrays owned by the caller). */
-  run(feeds: Record<string, readonly [Feed, readonly number[]]>): Record<string, Float32Array | Int32Array> {
-    if (!this.session) throw new Error('SyncSession.run: the session was released');
+  /** feeds: name → [data, dims]. Returns every output's data (fresh host arrays, owned by the caller). */
+  async run(feeds: Record<string, readonly [Feed, readonly number[]]>): Promise<Record<string, Float32Array | Int32Array>> {
+    const session = this.session;
+    if (!session) throw new Error('onnx backend: session run after close()');
     const ortFeeds: Record<string, OrtTensor> = {};
     for (const [name, [data, dims]] of Object.entries(feeds)) ortFeeds[name] = new OrtTensor(data, dims);
-    const results = this.session.run(ortFeeds, this.fetches, {});
+    const results = await session.run(ortFeeds);
     const out: Record<string, Float32Array | Int32Array> = {};
-    for (const name of this.outputNames) out[name] = results[name]!.data as Float32Array | Int32Array;
+    for (const name of session.outputNames) out[name] = results[name]!.data as Float32Array | Int32Array;
     return out;
   }
 
   release(): void {
-    this.session?.dispose();
+    const s = this.session;
     this.session = undefined;
+    // release() only disposes the native session (synchronously, inside a promise); nothing to wait for.
+    void s?.release().catch(() => undefined);
   }
 }

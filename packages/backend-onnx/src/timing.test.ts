@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import type { CellSpec } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { createOnnxBackend } from './index.js';
+import { fusedKernel, recurrentParams } from './test-support.js';
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
@@ -13,7 +14,9 @@ it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing (RNNKIT_ONNX_TIMING_SHA
   const [B, T, I, H] = (process.env.RNNKIT_ONNX_TIMING_SHAPE ?? "128,28,28,128").split(",").map(Number) as [number, number, number, number];
   const rounds = Number(process.env.RNNKIT_ONNX_TIMING_ROUNDS ?? 25);
   const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 0.2 - 0.1);
-  const cells: CellSpec[] = [{ kind: 'lstm' }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }].filter((c) => !process.env.RNNKIT_ONNX_TIMING_CELL || c.kind === process.env.RNNKIT_ONNX_TIMING_CELL) as CellSpec[];
+  const cells = ([{ kind: 'lstm', unitForgetBias: false }, { kind: 'gru', resetAfter: true }, { kind: 'rnn', nonlinearity: 'tanh' }] as CellSpec[]).filter(
+    (c) => !process.env.RNNKIT_ONNX_TIMING_CELL || c.kind === process.env.RNNKIT_ONNX_TIMING_CELL,
+  );
   const backends = [
     await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 1 }),
     await createOnnxBackend({ executionProvider: 'cpu', intraOpNumThreads: 2 }),
@@ -24,24 +27,26 @@ it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing (RNNKIT_ONNX_TIMING_SHA
       bk,
       x: bk.tensor(rnd(B * T * I), [B, T, I], 'float32'),
       dhT: bk.tensor(rnd(B * H), [B, H], 'float32'),
-      params: {
-        wIh: bk.tensor(rnd(GH * I), [GH, I], 'float32'),
-        wHh: bk.tensor(rnd(GH * H), [GH, H], 'float32'),
-        bIh: bk.tensor(rnd(GH), [GH], 'float32'),
-        bHh: bk.tensor(rnd(GH), [GH], 'float32'),
-      },
+      params: recurrentParams(
+        bk.tensor(rnd(GH * I), [GH, I], 'float32'),
+        bk.tensor(rnd(GH * H), [GH, H], 'float32'),
+        bk.tensor(rnd(GH), [GH], 'float32'),
+        bk.tensor(rnd(GH), [GH], 'float32'),
+      ),
       inference: [] as number[],
       training: [] as number[],
       trainingCpu: [] as number[],
     }));
     for (let round = 0; round < rounds + 3; round++) {
       for (const s of setups) {
+        const kernel = fusedKernel(s.bk, cell);
+        const args = { cell, sizes: { inputSize: I, hiddenSize: H }, params: s.params, x: s.x, reverse: false };
         const t0 = performance.now();
-        const f = s.bk.recurrentForward({ cell, params: s.params, x: s.x, reverse: false, training: false });
+        const f = await kernel.forward({ ...args, training: false });
         const t1 = performance.now();
         const cpu0 = process.cpuUsage();
-        const ft = s.bk.recurrentForward({ cell, params: s.params, x: s.x, reverse: false, training: true });
-        const g = s.bk.recurrentBackward({ saved: ft.saved!, dhT: s.dhT });
+        const ft = await kernel.forward({ ...args, training: true });
+        const g = await kernel.backward({ saved: ft.saved!, dStates: [s.dhT] });
         const t2 = performance.now();
         const cpu = process.cpuUsage(cpu0);
         if (round >= 3) {
@@ -50,7 +55,7 @@ it.skipIf(!process.env.RNNKIT_ONNX_TIMING)('layer timing (RNNKIT_ONNX_TIMING_SHA
           s.trainingCpu.push((cpu.user + cpu.system) / 1000);
         }
         s.bk.disposeSaved(ft.saved!);
-        for (const t of [f.y, f.hT, f.cT, ft.y, ft.hT, ft.cT, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh]) if (t) s.bk.dispose(t);
+        for (const t of [f.y, ...f.states, ft.y, ...ft.states, g.dx, ...g.dStates, ...g.grads.values()]) s.bk.dispose(t);
       }
     }
     setups.forEach((s, k) => {

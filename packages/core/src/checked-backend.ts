@@ -424,12 +424,12 @@ class CheckedBackend implements Backend {
 
   sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SgdHyper & { readonly first: boolean }) {
     // The velocity is unused without momentum (the contract), so only then may it be anything.
-    this.slots('sgdUpdate', param, h.momentum > 0 ? { grad, velocity } : { grad }, h);
+    this.slots('sgdUpdate', param, h.momentum !== 0 ? { grad, velocity } : { grad }, h);
     return this.inner.sgdUpdate(param, grad, velocity, h);
   }
 
   rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, buffer: Tensor, h: RmspropHyper) {
-    this.slots('rmspropUpdate', param, h.momentum > 0 ? { grad, squareAvg, buffer } : { grad, squareAvg }, h);
+    this.slots('rmspropUpdate', param, h.momentum !== 0 ? { grad, squareAvg, buffer } : { grad, squareAvg }, h);
     return this.inner.rmspropUpdate(param, grad, squareAvg, buffer, h);
   }
 }

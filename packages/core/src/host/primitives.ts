@@ -15,16 +15,29 @@ function like<A extends Any>(x: A, n: number): A {
 /** op(a): [M, K], op(b): [K, N] → [M, N]; a stored [M, K] (or [K, M] when transposeA), b [K, N] (or [N, K]). */
 export function matmul<A extends FloatArray>(a: A, b: FloatArray, M: number, K: number, N: number, transposeA: boolean, transposeB: boolean): A {
   const out = allocLike(a, M * N);
-  // i-k-j order over rows of the result: contiguous inner loops for the common layouts.
+  if (transposeB) {
+    // bᵀ: rows of b are contiguous along k, so each output is one dot product.
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let acc = 0;
+        const r = j * K;
+        if (transposeA) for (let k = 0; k < K; k++) acc += a[k * M + i]! * b[r + k]!;
+        else {
+          const ar = i * K;
+          for (let k = 0; k < K; k++) acc += a[ar + k]! * b[r + k]!;
+        }
+        out[i * N + j] = acc;
+      }
+    }
+    return out;
+  }
+  // i-k-j order: the inner loop runs along contiguous rows of b and of the result.
   for (let i = 0; i < M; i++) {
     const o = i * N;
     for (let k = 0; k < K; k++) {
       const av = transposeA ? a[k * M + i]! : a[i * K + k]!;
-      if (transposeB) for (let j = 0; j < N; j++) out[o + j] = out[o + j]! + av * b[j * K + k]!;
-      else {
-        const r = k * N;
-        for (let j = 0; j < N; j++) out[o + j] = out[o + j]! + av * b[r + j]!;
-      }
+      const r = k * N;
+      for (let j = 0; j < N; j++) out[o + j] = out[o + j]! + av * b[r + j]!;
     }
   }
   return out;

@@ -1,0 +1,133 @@
+// The fused recurrent kernels of the contract (`backend.fused.rnn | lstm | gru`) as adapters over
+// the native-op forward and the generated backward graph (recurrent.ts). The adapter only names
+// things: the cell's local parameter names and state lists in, host arrays through, handles out;
+// the graphs are unchanged, and so is their speed.
+
+import type {
+  CellConfig,
+  CellKind,
+  FusedBackwardArgs,
+  FusedBackwardResult,
+  FusedForwardArgs,
+  FusedForwardResult,
+  FusedRecurrentKernel,
+  RnnNonlinearity,
+  Tensor,
+} from '@rnnkit/core';
+import type { Handles } from './handles.js';
+import type { GraphCell } from './recurrent-graph.js';
+import { recurrentBackward, recurrentForward, RecurrentSaved, type RecurrentInputs, type RecurrentWeights } from './recurrent.js';
+import type { SessionCache } from './session-cache.js';
+
+export interface OnnxFusedKernel extends FusedRecurrentKernel {
+  supports(cell: CellConfig): boolean;
+  forward(args: FusedForwardArgs): Promise<FusedForwardResult>;
+  backward(args: FusedBackwardArgs): Promise<FusedBackwardResult>;
+}
+
+// A type literal, not an interface: it must be assignable to the contract's string-keyed record.
+export type OnnxFusedKernels = {
+  readonly rnn: OnnxFusedKernel;
+  readonly lstm: OnnxFusedKernel;
+  readonly gru: OnnxFusedKernel;
+};
+
+/**
+ * The options each graph computes. An option this list does not name may change the equations
+ * (a kind's options tune it), so a cell that carries one runs on core's generic path instead.
+ */
+const OPTIONS: Record<CellKind, readonly string[]> = {
+  rnn: ['nonlinearity'],
+  // unitForgetBias only sets initial values.
+  lstm: ['unitForgetBias'],
+  gru: ['resetAfter'],
+};
+
+function knownOptionsOnly(cell: CellConfig, known: readonly string[]): boolean {
+  return Object.keys(cell).every((k) => k === 'kind' || cell[k] === undefined || known.includes(k));
+}
+
+/** The graphs' own cell description, with only what they read. */
+function graphCell(kind: CellKind, cell: CellConfig): GraphCell {
+  switch (kind) {
+    case 'rnn':
+      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
+    case 'gru':
+      return { kind: 'gru', resetAfter: cell.resetAfter === true };
+    case 'lstm':
+      return { kind: 'lstm' };
+  }
+}
+
+export function fusedRecurrentKernels(h: Handles, sessions: SessionCache): OnnxFusedKernels {
+  const kernel = (kind: CellKind, supported: (cell: CellConfig) => boolean): OnnxFusedKernel => ({
+    supports: (cell) => cell.kind === kind && knownOptionsOnly(cell, OPTIONS[kind]) && supported(cell),
+    forward: (args) => forward(h, sessions, kind, args),
+    backward: (args) => backward(h, sessions, kind, args),
+  });
+  return {
+    rnn: kernel('rnn', (c) => c.nonlinearity === 'tanh' || c.nonlinearity === 'relu'),
+    lstm: kernel('lstm', () => true),
+    gru: kernel('gru', (c) => typeof c.resetAfter === 'boolean'),
+  };
+}
+
+// x: [B, T, I], params by local name, states [h0] or [h0, c0]: [B, H] each (absent: zeros)
+// → y: [B, T, H], states [hT] or [hT, cT]: [B, H] each, saved when training
+async function forward(h: Handles, sessions: SessionCache, kind: CellKind, args: FusedForwardArgs): Promise<FusedForwardResult> {
+  const where = `fused.${kind}.forward`;
+  const cell = graphCell(kind, args.cell);
+  const lstm = kind === 'lstm';
+  const param = (name: string): Float32Array => h.floats(args.params.get(name), `${where}: params '${name}'`);
+  const w: RecurrentWeights = { wIh: param('weight_ih'), wHh: param('weight_hh'), bIh: param('bias_ih'), bHh: param('bias_hh') };
+  const x = h.floats(args.x, `${where}: x`);
+  const [B = 0, T = 0] = args.x.shape;
+  const { inputSize: I, hiddenSize: H } = args.sizes;
+  const state = (j: number, name: string): Float32Array => {
+    const t = args.states?.[j];
+    return t === undefined ? new Float32Array(B * H) : h.floats(t, `${where}: states[${j}] (${name})`);
+  };
+  const inputs: RecurrentInputs = {
+    x,
+    h0: state(0, 'h'),
+    c0: lstm ? state(1, 'c') : undefined,
+    // A copy: the caller may reuse its lengths array before backward runs.
+    lengths: args.lengths ? Int32Array.from(args.lengths) : new Int32Array(B).fill(T),
+  };
+  const shape = { B, T, I, H };
+  const r = await recurrentForward(sessions, cell, shape, args.reverse, w, inputs);
+  const hT = h.wrap(r.hT, [B, H]);
+  return {
+    y: h.wrap(r.y, [B, T, H]),
+    states: r.cT ? [hT, h.wrap(r.cT, [B, H])] : [hT],
+    saved: args.training ? new RecurrentSaved(cell, shape, args.reverse, w, inputs, r.y, h.live) : undefined,
+  };
+}
+
+// dy: [B, T, H], dStates [dhT] or [dhT, dcT]: [B, H] each (absent: zero)
+// → dx: [B, T, I], dStates [dh0] or [dh0, dc0], grads of weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh [G·H]
+async function backward(h: Handles, sessions: SessionCache, kind: CellKind, args: FusedBackwardArgs): Promise<FusedBackwardResult> {
+  const where = `fused.${kind}.backward`;
+  const saved = h.saved(args.saved, RecurrentSaved, where);
+  if (saved.cell.kind !== kind) throw new Error(`${where}: saved comes from fused.${saved.cell.kind}.forward`);
+  const { B, T, I, H } = saved.shape;
+  const lstm = saved.cell.kind === 'lstm';
+  const upstream = (t: Tensor | undefined, n: number, what: string): Float32Array => (t === undefined ? new Float32Array(n) : h.floats(t, `${where}: ${what}`));
+  const g = await recurrentBackward(sessions, saved, {
+    dy: upstream(args.dy, B * T * H, 'dy'),
+    dhT: upstream(args.dStates?.[0], B * H, 'dStates[0] (h)'),
+    dcT: lstm ? upstream(args.dStates?.[1], B * H, 'dStates[1] (c)') : undefined,
+  });
+  const GH = g.dBIh.length;
+  const dh0 = h.wrap(g.dh0, [B, H]);
+  return {
+    dx: h.wrap(g.dx, [B, T, I]),
+    dStates: g.dc0 ? [dh0, h.wrap(g.dc0, [B, H])] : [dh0],
+    grads: new Map([
+      ['weight_ih', h.wrap(g.dWIh, [GH, I])],
+      ['weight_hh', h.wrap(g.dWHh, [GH, H])],
+      ['bias_ih', h.wrap(g.dBIh, [GH])],
+      ['bias_hh', h.wrap(g.dBHh, [GH])],
+    ]),
+  };
+}
