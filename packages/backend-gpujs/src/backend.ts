@@ -1,8 +1,14 @@
-// The gpu.js backend: core's Backend contract on gpu.js pipeline kernels (WebGL textures stay on
-// the GPU between kernels; only read() reads back). See engine.ts for the storage rule.
+// The gpu.js backend: core's Backend contract (specification 2) on gpu.js pipeline kernels. WebGL
+// textures stay on the GPU between kernels, primitives included; only read() reads back. See
+// engine.ts for the storage rule. Every kernel is synchronous (the contract allows promises;
+// gpu.js queues GL work and nothing here waits for it).
+//
+// Core checks every argument before calling (`checkedBackend`), so nothing here re-checks shapes,
+// dtypes, ids, lengths or hyperparameters; what remains are the invariants only this package can
+// see: a disposed or foreign handle, a freed Saved or one of another kernel.
 import {
   SPECIFICATION_VERSION,
-  gateCount,
+  type Activation,
   type AdamHyper,
   type Backend,
   type Capabilities,
@@ -10,22 +16,21 @@ import {
   type FloatArray,
   type HostArray,
   type LossResult,
-  type RecurrentBackwardArgs,
-  type RecurrentBackwardResult,
-  type RecurrentForwardArgs,
-  type RecurrentForwardResult,
   type RmspropHyper,
   type Saved,
   type SgdHyper,
   type Tensor,
 } from '@rnnkit/core';
-import { Engine, share, toHost, type Storage } from './engine.js';
-import { binary, concatLast, fill, reduceSum, scalarOp, scale, sigmoid, sliceLast, upload } from './elementwise.js';
-import { matmul, columnSum, view } from './matmul.js';
+import * as host from '@rnnkit/core/host';
+import { Engine, release, share, toHost, type Storage } from './engine.js';
+import * as ew from './elementwise.js';
+import { fusedRecurrentKernels, type GpujsFusedKernels } from './fused-recurrent.js';
+import { around, concat, slice } from './layout.js';
+import { columnSum, matmul, matmulOp, view } from './matmul.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { meanSquaredError, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy } from './losses.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
-import { recurrentBackward, recurrentForward, recurrentSavedStorages, type RecurrentSaved } from './recurrent.js';
+import { recurrentSavedStorages, type RecurrentSaved } from './recurrent.js';
 import { GpujsTensor, Ledger, shapeSize } from './tensor.js';
 
 interface DenseSaved {
@@ -46,90 +51,104 @@ interface EmbeddingSaved {
   readonly shape: readonly number[];
 }
 
-type AnySaved = (RecurrentSaved | DenseSaved | EmbeddingSaved) & { freed?: boolean };
+type AnySaved = RecurrentSaved | DenseSaved | EmbeddingSaved;
 
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
+/** No data: gpu.js cannot compile a kernel of zero outputs, and nothing needs computing. */
+const EMPTY: Storage = new Float32Array(0);
 
 export class GpujsBackend implements Backend {
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly name: string;
   readonly device: string;
   readonly precision = 'float32' as const;
-  readonly capabilities: Capabilities = {
-    training: true,
-    cells: ['rnn', 'lstm', 'gru'],
-    gruResetBefore: true,
-    sequenceLengths: true,
-  };
+  readonly capabilities: Capabilities = { training: true };
+  readonly fused: GpujsFusedKernels;
   /** The gpu.js engine (GPU instance, kernel cache). */
   readonly engine: Engine;
   private readonly ledger = new Ledger();
+  /** Saved objects this backend made, and whether each was freed (a foreign object is absent). */
+  private readonly freed = new WeakMap<Saved, boolean>();
 
   constructor(engine: Engine, device: string) {
     this.engine = engine;
     this.name = `gpujs-${engine.kind}`;
     this.device = device;
+    this.fused = fusedRecurrentKernels({
+      engine,
+      storage: (where, arg, t) => this.s(t, where, arg),
+      wrap: (s, shape) => this.wrap(s, shape),
+      keep: (s) => this.keep(s),
+      recurrent: (where, s) => this.saved(s, 'recurrent', where),
+    });
   }
 
-  // ---- tensors ---------------------------------------------------------------------------
+  // ---- handles -----------------------------------------------------------------------------
 
   private wrap(storage: Storage, shape: readonly number[]): GpujsTensor {
     this.ledger.own();
     return new GpujsTensor(shape, 'float32', storage, undefined);
   }
 
-  private f(t: Tensor, what: string): GpujsTensor {
-    if (!(t instanceof GpujsTensor)) throw new Error(`gpujs: ${what} is not a tensor of this backend`);
-    if (t.disposed) throw new Error(`gpujs: ${what} was already disposed`);
-    if (t.dtype !== 'float32' || t.storage === undefined) throw new Error(`gpujs: ${what} must be float32, got ${t.dtype}`);
-    return t;
+  private wrapInts(data: Int32Array, shape: readonly number[]): GpujsTensor {
+    this.ledger.own();
+    return new GpujsTensor(shape, 'int32', undefined, data);
   }
 
-  private s(t: Tensor, what: string): Storage {
-    return this.f(t, what).storage as Storage;
+  /** The float storage behind a live handle of this backend. */
+  private s(t: Tensor, where: string, arg: string): Storage {
+    if (!(t instanceof GpujsTensor)) throw new Error(`gpujs.${where}: ${arg}: expected a tensor of this backend, got ${describe(t)}`);
+    if (t.storage === undefined) throw new Error(`gpujs.${where}: ${arg}: tensor [${t.shape.join(', ')}] ${t.dtype} was already disposed`);
+    return t.storage;
   }
 
-  private ints(t: Tensor, what: string): Int32Array {
-    if (!(t instanceof GpujsTensor) || t.disposed) throw new Error(`gpujs: ${what} is not a live tensor of this backend`);
-    if (t.dtype !== 'int32' || t.ints === undefined) throw new Error(`gpujs: ${what} must be int32, got ${t.dtype}`);
+  /** The host data behind a live int32 handle of this backend. */
+  private ints(t: Tensor, where: string, arg: string): Int32Array {
+    if (!(t instanceof GpujsTensor)) throw new Error(`gpujs.${where}: ${arg}: expected a tensor of this backend, got ${describe(t)}`);
+    if (t.disposed || t.ints === undefined) throw new Error(`gpujs.${where}: ${arg}: tensor [${t.shape.join(', ')}] was already disposed`);
     return t.ints;
   }
 
-  private expectShape(t: Tensor, shape: readonly number[], what: string): void {
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`gpujs: ${what} must have shape ${fmt(shape)}, got ${fmt(t.shape)}`);
-    }
+  /** A live Saved of this backend and of `kind`. */
+  private saved<K extends AnySaved['kind']>(s: Saved, kind: K, where: string): Extract<AnySaved, { kind: K }> {
+    const state = this.freed.get(s);
+    if (state === undefined) throw new Error(`gpujs.${where}: saved: expected a Saved of this backend, got ${describe(s)}`);
+    if (s.kind !== kind) throw new Error(`gpujs.${where}: saved: expected kind '${kind}', got '${s.kind}'`);
+    if (state) throw new Error(`gpujs.${where}: saved: this '${kind}' saved state was already disposed`);
+    return s as Extract<AnySaved, { kind: K }>;
   }
 
+  /** Keep storages in a Saved: each counts as a live tensor until disposeSaved. */
+  private keep<S extends AnySaved>(s: S): S {
+    for (let i = 0; i < savedStorages(s).length; i++) this.ledger.own();
+    this.freed.set(s, false);
+    return s;
+  }
+
+  /** `n` floats computed by `run`, or no kernel at all when n is 0. */
+  private out(n: number, shape: readonly number[], run: () => Storage): GpujsTensor {
+    return this.wrap(n === 0 ? EMPTY : run(), shape);
+  }
+
+  // ---- tensors -------------------------------------------------------------------------------
+
   tensor(data: HostArray, shape: readonly number[], dtype: DType): Tensor {
-    const n = shapeSize(shape);
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`gpujs: tensor shape must be non-negative integers, got ${fmt(shape)}`);
-    if (data.length !== n) throw new Error(`gpujs: tensor data length must equal the shape's product ${n} for shape ${fmt(shape)}, got ${data.length}`);
-    if (dtype === 'int32') {
-      this.ledger.own();
-      return new GpujsTensor(shape, 'int32', undefined, Int32Array.from(data));
-    }
-    return this.wrap(upload(this.engine, Float32Array.from(data)), shape);
+    if (dtype === 'int32') return this.wrapInts(Int32Array.from(data), shape);
+    return this.out(data.length, shape, () => ew.upload(this.engine, Float32Array.from(data)));
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
     const n = shapeSize(shape);
-    if (dtype === 'int32') {
-      this.ledger.own();
-      return new GpujsTensor(shape, 'int32', undefined, new Int32Array(n));
-    }
-    return this.wrap(fill(this.engine, n, 0), shape);
+    if (dtype === 'int32') return this.wrapInts(new Int32Array(n), shape);
+    return this.out(n, shape, () => ew.fill(this.engine, n, 0));
   }
 
   async read(t: Tensor): Promise<FloatArray | Int32Array> {
-    if (!(t instanceof GpujsTensor) || t.disposed) throw new Error('gpujs: read of a disposed or foreign tensor');
-    if (t.dtype === 'int32') return Int32Array.from(t.ints as Int32Array);
-    return toHost(t.storage as Storage, t.size);
+    if (t.dtype === 'int32') return Int32Array.from(this.ints(t, 'read', 't'));
+    return toHost(this.s(t, 'read', 't'), shapeSize(t.shape));
   }
 
   dispose(t: Tensor): void {
+    // Disposing twice is harmless, as in core's checked backend.
     if (!(t instanceof GpujsTensor) || t.disposed) return;
     t.disposed = true;
     this.ledger.free(t.storage);
@@ -137,22 +156,9 @@ export class GpujsBackend implements Backend {
   }
 
   disposeSaved(s: Saved): void {
-    const saved = s as AnySaved;
-    if (saved.freed) return;
-    saved.freed = true;
-    for (const st of this.savedStorages(saved)) this.ledger.free(st);
-  }
-
-  private savedStorages(s: AnySaved): Storage[] {
-    if (s.kind === 'recurrent') return recurrentSavedStorages(s);
-    if (s.kind === 'dense') return [s.x, s.w];
-    return [];
-  }
-
-  /** Keep storages in a Saved: each counts as a live tensor until disposeSaved. */
-  private keep<S extends AnySaved>(s: S): S {
-    for (let i = 0; i < this.savedStorages(s).length; i++) this.ledger.own();
-    return s;
+    if (this.freed.get(s) !== false) return;
+    this.freed.set(s, true);
+    for (const st of savedStorages(s as AnySaved)) this.ledger.free(st);
   }
 
   liveTensors(): number {
@@ -163,273 +169,264 @@ export class GpujsBackend implements Backend {
     this.engine.close();
   }
 
-  // ---- shape and element-wise helpers ----------------------------------------------------
+  // ---- primitives ----------------------------------------------------------------------------
 
-  concatLast(a: Tensor, b: Tensor): Tensor {
-    const sa = this.s(a, 'a');
-    const sb = this.s(b, 'b');
-    const lead = a.shape.slice(0, -1);
-    if (a.shape.length === 0 || b.shape.length !== a.shape.length || b.shape.slice(0, -1).some((d, i) => d !== lead[i])) {
-      throw new Error(`gpujs: concatLast needs equal leading dims, got a ${fmt(a.shape)} and b ${fmt(b.shape)}`);
-    }
-    const na = a.shape[a.shape.length - 1] as number;
-    const nb = b.shape[b.shape.length - 1] as number;
-    return this.wrap(concatLast(this.engine, sa, sb, shapeSize(lead), na, nb), [...lead, na + nb]);
+  // a: [M, K] (or [K, M]), b: [K, N] (or [N, K]) → [M, N]
+  matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+    const [M, K] = (transposeA ? [a.shape[1], a.shape[0]] : a.shape) as [number, number];
+    const N = (transposeB ? b.shape[0] : b.shape[1]) as number;
+    const sa = this.s(a, 'matmul', 'a');
+    const sb = this.s(b, 'matmul', 'b');
+    // An empty inner dimension sums nothing: zeros, not a kernel reading empty textures.
+    return this.out(M * N, [M, N], () => (K === 0 ? ew.fill(this.engine, M * N, 0) : matmulOp(this.engine, sa, sb, M, K, N, transposeA, transposeB)));
   }
 
-  sliceLast(x: Tensor, start: number, size: number): Tensor {
-    const sx = this.s(x, 'x');
-    const n = x.shape[x.shape.length - 1] ?? 0;
-    if (!Number.isInteger(start) || !Number.isInteger(size) || start < 0 || size < 1 || start + size > n) {
-      throw new Error(`gpujs: sliceLast start ${start} size ${size} out of range for last dim ${n} (x ${fmt(x.shape)})`);
-    }
-    const lead = x.shape.slice(0, -1);
-    return this.wrap(sliceLast(this.engine, sx, shapeSize(lead), n, start, size), [...lead, size]);
+  private binary(op: ew.BinaryOp, a: Tensor, b: Tensor): Tensor {
+    const sa = this.s(a, op, 'a');
+    const sb = this.s(b, op, 'b');
+    const n = shapeSize(a.shape);
+    return this.out(n, a.shape, () => ew.binary(this.engine, op, sa, sb, n));
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    this.expectShape(b, a.shape, 'add: b');
-    return this.wrap(binary(this.engine, 'add', this.s(a, 'a'), this.s(b, 'b'), shapeSize(a.shape)), a.shape);
+    return this.binary('add', a, b);
   }
 
-  mul(x: Tensor, mask: Tensor): Tensor {
-    this.expectShape(mask, x.shape, 'mul: mask');
-    return this.wrap(binary(this.engine, 'mul', this.s(x, 'x'), this.s(mask, 'mask'), shapeSize(x.shape)), x.shape);
+  sub(a: Tensor, b: Tensor): Tensor {
+    return this.binary('sub', a, b);
+  }
+
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.binary('mul', a, b);
+  }
+
+  affine(x: Tensor, scale: number, shift: number): Tensor {
+    const sx = this.s(x, 'affine', 'x');
+    // The identity (core's generic loop copies states with it): a new handle on the same
+    // immutable texture, no kernel.
+    if (scale === 1 && shift === 0) return this.wrap(share(sx), x.shape);
+    const n = shapeSize(x.shape);
+    return this.out(n, x.shape, () => ew.affine(this.engine, sx, scale, shift, n));
+  }
+
+  // x: [N, K], b: [K] → [N, K]
+  addRow(x: Tensor, b: Tensor): Tensor {
+    const [N, K] = x.shape as [number, number];
+    const sx = this.s(x, 'addRow', 'x');
+    const sb = this.s(b, 'addRow', 'b');
+    return this.out(N * K, x.shape, () => ew.addRow(this.engine, sx, sb, N, K));
+  }
+
+  // x: [N, K] → [K]
+  sumRows(x: Tensor): Tensor {
+    const [N, K] = x.shape as [number, number];
+    const sx = this.s(x, 'sumRows', 'x');
+    return this.out(K, [K], () => (N === 0 ? ew.fill(this.engine, K, 0) : columnSum(this.engine, sx, N, K, 0, K)));
+  }
+
+  activation(f: Activation, x: Tensor): Tensor {
+    const sx = this.s(x, 'activation', 'x');
+    const n = shapeSize(x.shape);
+    return this.out(n, x.shape, () => ew.activation(this.engine, f, sx, n));
+  }
+
+  activationGrad(f: Activation, y: Tensor, dy: Tensor): Tensor {
+    const sy = this.s(y, 'activationGrad', 'y');
+    const sdy = this.s(dy, 'activationGrad', 'dy');
+    const n = shapeSize(y.shape);
+    return this.out(n, y.shape, () => ew.activationGrad(this.engine, f, sy, sdy, n));
+  }
+
+  slice(x: Tensor, axis: number, start: number, size: number): Tensor {
+    const shape = x.shape.map((d, i) => (i === axis ? size : d));
+    // int32 tensors live on the host (engine.ts): sliced there, as core's host loop does it.
+    if (x.dtype === 'int32') return this.wrapInts(host.slice(this.ints(x, 'slice', 'x'), x.shape, axis, start, size), shape);
+    const sx = this.s(x, 'slice', 'x');
+    const [outer, n, inner] = around(x.shape, axis);
+    return this.out(outer * size * inner, shape, () => slice(this.engine, sx, outer, n, inner, start, size));
+  }
+
+  concat(xs: readonly Tensor[], axis: number): Tensor {
+    const first = xs[0] as Tensor;
+    const sizes = xs.map((x) => x.shape[axis] as number);
+    const shape = first.shape.map((d, i) => (i === axis ? sizes.reduce((a, b) => a + b, 0) : d));
+    if (first.dtype === 'int32') {
+      const parts = xs.map((x, i) => this.ints(x, 'concat', `xs[${i}]`));
+      return this.wrapInts(host.concat(parts, xs.map((x) => x.shape), axis), shape);
+    }
+    const parts = xs.map((x, i) => this.s(x, 'concat', `xs[${i}]`));
+    const [outer, , inner] = around(first.shape, axis);
+    return this.out(shapeSize(shape), shape, () => concat(this.engine, parts, sizes, outer, inner));
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
-    if (shapeSize(shape) !== shapeSize(x.shape)) {
-      throw new Error(`gpujs: reshape to ${fmt(shape)} needs ${shapeSize(x.shape)} elements (x ${fmt(x.shape)}), got ${shapeSize(shape)}`);
-    }
-    if (x.dtype === 'int32') {
-      this.ledger.own();
-      return new GpujsTensor(shape, 'int32', undefined, Int32Array.from(this.ints(x, 'x')));
-    }
-    return this.wrap(share(this.s(x, 'x')), shape);
+    if (x.dtype === 'int32') return this.wrapInts(Int32Array.from(this.ints(x, 'reshape', 'x')), shape);
+    return this.wrap(share(this.s(x, 'reshape', 'x')), shape);
   }
 
-  // ---- recurrent -------------------------------------------------------------------------
+  // ---- dense ---------------------------------------------------------------------------------
 
-  recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult {
-    const { cell, params } = args;
-    const x = this.f(args.x, 'x');
-    if (x.shape.length !== 3) throw new Error(`gpujs: recurrentForward x must be [B, T, I], got ${fmt(x.shape)}`);
-    const [B, T, I] = x.shape as [number, number, number];
-    const G = gateCount(cell.kind);
-    const wHh = this.f(params.wHh, 'params.wHh');
-    if (wHh.shape.length !== 2 || (wHh.shape[0] as number) % G !== 0) {
-      throw new Error(`gpujs: params.wHh must be [${G}·H, H], got ${fmt(wHh.shape)}`);
-    }
-    const H = (wHh.shape[0] as number) / G;
-    this.expectShape(wHh, [G * H, H], 'params.wHh');
-    this.expectShape(params.wIh, [G * H, I], 'params.wIh');
-    this.expectShape(params.bIh, [G * H], 'params.bIh');
-    this.expectShape(params.bHh, [G * H], 'params.bHh');
-    if (args.h0) this.expectShape(args.h0, [B, H], 'h0');
-    if (args.c0) this.expectShape(args.c0, [B, H], 'c0');
-    const lens = new Float32Array(B).fill(T);
-    if (args.lengths) {
-      if (args.lengths.length !== B) throw new Error(`gpujs: lengths must have ${B} entries (batch), got ${args.lengths.length}`);
-      args.lengths.forEach((l, b) => {
-        if (!Number.isInteger(l) || l < 1 || l > T) throw new Error(`gpujs: lengths[${b}] must be in [1, ${T}], got ${l}`);
-        lens[b] = l;
-      });
-    }
-    const e = this.engine;
-    const out = recurrentForward(
-      e,
-      {
-        cell, dims: { B, T, I, H, G }, reverse: args.reverse, lens,
-        x: x.storage as Storage,
-        wIh: this.s(params.wIh, 'params.wIh'), wHh: wHh.storage as Storage,
-        bIh: this.s(params.bIh, 'params.bIh'), bHh: this.s(params.bHh, 'params.bHh'),
-        h0: args.h0 ? share(this.s(args.h0, 'h0')) : fill(e, B * H, 0),
-        c0: args.c0 && cell.kind === 'lstm' ? share(this.s(args.c0, 'c0')) : fill(e, B * H, 0),
-      },
-      args.training,
-    );
-    return {
-      y: this.wrap(out.y, [B, T, H]),
-      hT: this.wrap(out.hT, [B, H]),
-      cT: out.cT ? this.wrap(out.cT, [B, H]) : undefined,
-      saved: out.saved ? this.keep(out.saved) : undefined,
-    };
-  }
-
-  recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult {
-    const s = args.saved as AnySaved;
-    if (s.kind !== 'recurrent' || s.freed) throw new Error(`gpujs: recurrentBackward needs a live recurrent Saved, got ${s.kind}${s.freed ? ' (disposed)' : ''}`);
-    const { B, T, I, H, G } = s.dims;
-    const e = this.engine;
-    if (args.dy) this.expectShape(args.dy, [B, T, H], 'dy');
-    if (args.dhT) this.expectShape(args.dhT, [B, H], 'dhT');
-    if (args.dcT) this.expectShape(args.dcT, [B, H], 'dcT');
-    const g = recurrentBackward(
-      e,
-      s,
-      args.dy ? share(this.s(args.dy, 'dy')) : fill(e, B * T * H, 0),
-      args.dhT ? share(this.s(args.dhT, 'dhT')) : fill(e, B * H, 0),
-      args.dcT && s.cell.kind === 'lstm' ? share(this.s(args.dcT, 'dcT')) : fill(e, B * H, 0),
-    );
-    return {
-      dx: this.wrap(g.dx, [B, T, I]),
-      dh0: this.wrap(g.dh0, [B, H]),
-      dc0: g.dc0 ? this.wrap(g.dc0, [B, H]) : undefined,
-      dWIh: this.wrap(g.dWIh, [G * H, I]),
-      dWHh: this.wrap(g.dWHh, [G * H, H]),
-      dBIh: this.wrap(g.dBIh, [G * H]),
-      dBHh: this.wrap(g.dBHh, [G * H]),
-    };
-  }
-
-  // ---- dense -----------------------------------------------------------------------------
-
-  // The contract says x: [N, I]; core's Sequential also passes sequences [B, T, I], so any
-  // leading dims are accepted and flattened into N (y: [..., U], dx: x's shape).
+  // x: [..., I] (leading axes flattened into N), w: [U, I], b: [U] → y: [..., U]
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
-    if (w.shape.length !== 2) throw new Error(`gpujs: dense w must be [U, I], got ${fmt(w.shape)}`);
     const [U, I] = w.shape as [number, number];
-    if (x.shape.length < 2 || x.shape[x.shape.length - 1] !== I) throw new Error(`gpujs: dense x must be [N, ${I}] (or [..., ${I}]), got ${fmt(x.shape)}`);
-    this.expectShape(b, [U], 'dense b');
     const lead = x.shape.slice(0, -1);
     const N = shapeSize(lead);
-    const sx = this.s(x, 'x');
-    const sw = this.s(w, 'w');
-    const y = matmul(this.engine, N, U, I, view(sx, 0, I, 1), view(sw, 0, 1, I), this.s(b, 'b'));
+    const sx = this.s(x, 'denseForward', 'x');
+    const sw = this.s(w, 'denseForward', 'w');
+    const sb = this.s(b, 'denseForward', 'b');
+    const y = this.out(N * U, [...lead, U], () => (I === 0 ? ew.fill(this.engine, N * U, 0) : matmul(this.engine, N, U, I, view(sx, 0, I, 1), view(sw, 0, 1, I), sb)));
     const saved = training ? this.keep<DenseSaved>({ kind: 'dense', x: share(sx), w: share(sw), N, I, U, lead }) : undefined;
-    return { y: this.wrap(y, [...lead, U]), saved };
+    return { y, saved };
   }
 
+  // dy: [..., U] → dx: [..., I], dw: [U, I], db: [U]
   denseBackward(saved: Saved, dy: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
-    const s = saved as AnySaved;
-    if (s.kind !== 'dense' || s.freed) throw new Error(`gpujs: denseBackward needs a live dense Saved, got ${s.kind}`);
+    const s = this.saved(saved, 'dense', 'denseBackward');
     const { N, I, U, lead } = s;
-    this.expectShape(dy, [...lead, U], 'dy');
-    const sdy = this.s(dy, 'dy');
+    const sdy = this.s(dy, 'denseBackward', 'dy');
     const e = this.engine;
+    const rows = N === 0 || U === 0;
     return {
-      dx: this.wrap(matmul(e, N, I, U, view(sdy, 0, U, 1), view(s.w, 0, I, 1)), [...lead, I]),
-      dw: this.wrap(matmul(e, U, I, N, view(sdy, 0, 1, U), view(s.x, 0, I, 1)), [U, I]),
-      db: this.wrap(columnSum(e, sdy, N, U, 0, U), [U]),
+      dx: this.out(N * I, [...lead, I], () => (U === 0 ? ew.fill(e, N * I, 0) : matmul(e, N, I, U, view(sdy, 0, U, 1), view(s.w, 0, I, 1)))),
+      dw: this.out(U * I, [U, I], () => (rows ? ew.fill(e, U * I, 0) : matmul(e, U, I, N, view(sdy, 0, 1, U), view(s.x, 0, I, 1)))),
+      db: this.out(U, [U], () => (rows ? ew.fill(e, U, 0) : columnSum(e, sdy, N, U, 0, U))),
     };
   }
 
-  // ---- embedding -------------------------------------------------------------------------
+  // ---- embedding -----------------------------------------------------------------------------
 
+  // weight: [V, E], ids: [B, T] → y: [B, T, E]
   embeddingForward(weight: Tensor, ids: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {
-    if (weight.shape.length !== 2) throw new Error(`gpujs: embedding weight must be [V, E], got ${fmt(weight.shape)}`);
     const [V, E] = weight.shape as [number, number];
-    const idv = this.ints(ids, 'ids');
-    idv.forEach((id, n) => {
-      if (id < 0 || id >= V) throw new Error(`gpujs: ids[${n}] must be in [0, ${V}), got ${id}`);
-    });
-    const y = embeddingForward(this.engine, this.s(weight, 'weight'), idv, V, E);
+    const idv = this.ints(ids, 'embeddingForward', 'ids');
+    const sw = this.s(weight, 'embeddingForward', 'weight');
+    const y = this.out(idv.length * E, [...ids.shape, E], () => embeddingForward(this.engine, sw, idv, V, E));
     const saved = training ? this.keep<EmbeddingSaved>({ kind: 'embedding', ids: Int32Array.from(idv), V, E, shape: ids.shape }) : undefined;
-    return { y: this.wrap(y, [...ids.shape, E]), saved };
+    return { y, saved };
   }
 
+  // dy: [B, T, E] → dWeight: [V, E]
   embeddingBackward(saved: Saved, dy: Tensor): { dWeight: Tensor } {
-    const s = saved as AnySaved;
-    if (s.kind !== 'embedding' || s.freed) throw new Error(`gpujs: embeddingBackward needs a live embedding Saved, got ${s.kind}`);
-    this.expectShape(dy, [...s.shape, s.E], 'dy');
-    return { dWeight: this.wrap(embeddingBackward(this.engine, this.s(dy, 'dy'), s.ids, s.V, s.E), [s.V, s.E]) };
+    const s = this.saved(saved, 'embedding', 'embeddingBackward');
+    const sdy = this.s(dy, 'embeddingBackward', 'dy');
+    const e = this.engine;
+    return { dWeight: this.out(s.V * s.E, [s.V, s.E], () => (s.ids.length === 0 ? ew.fill(e, s.V * s.E, 0) : embeddingBackward(e, sdy, s.ids, s.V, s.E))) };
   }
 
-  // ---- losses ----------------------------------------------------------------------------
+  // ---- losses --------------------------------------------------------------------------------
 
+  // logits: [N, C], labels: [N], weights: [N] → loss: [], grad: [N, C]
   softmaxCrossEntropy(logits: Tensor, labels: Tensor, weights?: Tensor): LossResult {
-    if (logits.shape.length !== 2) throw new Error(`gpujs: logits must be [N, C], got ${fmt(logits.shape)}`);
     const [N, C] = logits.shape as [number, number];
-    this.expectShape(labels, [N], 'labels');
-    if (weights) this.expectShape(weights, [N], 'weights');
-    const lab = this.ints(labels, 'labels');
-    lab.forEach((l, n) => {
-      if (l < 0 || l >= C) throw new Error(`gpujs: labels[${n}] must be in [0, ${C}), got ${l}`);
-    });
-    const r = softmaxCrossEntropy(this.engine, this.s(logits, 'logits'), lab, weights ? this.s(weights, 'weights') : undefined, N, C);
+    const lab = this.ints(labels, 'softmaxCrossEntropy', 'labels');
+    const sw = weights ? this.s(weights, 'softmaxCrossEntropy', 'weights') : undefined;
+    const r = softmaxCrossEntropy(this.engine, this.s(logits, 'softmaxCrossEntropy', 'logits'), lab, sw, N, C);
     return { loss: this.wrap(r.loss, []), grad: this.wrap(r.grad, [N, C]) };
   }
 
+  // logits, targets: [N]
   sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor): LossResult {
-    if (logits.shape.length !== 1) throw new Error(`gpujs: logits must be [N], got ${fmt(logits.shape)}`);
-    this.expectShape(targets, logits.shape, 'targets');
-    const r = sigmoidBinaryCrossEntropy(this.engine, this.s(logits, 'logits'), this.s(targets, 'targets'), logits.shape[0] as number);
+    const N = logits.shape[0] as number;
+    const r = sigmoidBinaryCrossEntropy(this.engine, this.s(logits, 'sigmoidBinaryCrossEntropy', 'logits'), this.s(targets, 'sigmoidBinaryCrossEntropy', 'targets'), N);
     return { loss: this.wrap(r.loss, []), grad: this.wrap(r.grad, logits.shape) };
   }
 
+  // predictions, targets: same shape
   meanSquaredError(predictions: Tensor, targets: Tensor): LossResult {
-    this.expectShape(targets, predictions.shape, 'targets');
-    const r = meanSquaredError(this.engine, this.s(predictions, 'predictions'), this.s(targets, 'targets'), shapeSize(predictions.shape));
+    const n = shapeSize(predictions.shape);
+    const r = meanSquaredError(this.engine, this.s(predictions, 'meanSquaredError', 'predictions'), this.s(targets, 'meanSquaredError', 'targets'), n);
     return { loss: this.wrap(r.loss, []), grad: this.wrap(r.grad, predictions.shape) };
   }
 
-  // ---- predictions -----------------------------------------------------------------------
-
+  // x: [N, C] → [N, C]
   softmax(x: Tensor): Tensor {
-    if (x.shape.length !== 2) throw new Error(`gpujs: softmax x must be [N, C], got ${fmt(x.shape)}`);
     const [N, C] = x.shape as [number, number];
-    return this.wrap(softmax(this.engine, this.s(x, 'x'), N, C), x.shape);
+    const sx = this.s(x, 'softmax', 'x');
+    return this.out(N * C, x.shape, () => softmax(this.engine, sx, N, C));
   }
 
-  sigmoid(x: Tensor): Tensor {
-    return this.wrap(sigmoid(this.engine, this.s(x, 'x'), shapeSize(x.shape)), x.shape);
-  }
-
-  // ---- optimizer arithmetic --------------------------------------------------------------
+  // ---- optimizer arithmetic ------------------------------------------------------------------
 
   sumSquares(ts: readonly Tensor[]): Tensor {
     const e = this.engine;
-    let total: Storage = fill(e, 1, 0);
+    let total: Storage = ew.fill(e, 1, 0);
     ts.forEach((t, i) => {
-      const part = reduceSum(e, this.s(t, `ts[${i}]`), shapeSize(t.shape), 'square');
-      const next = scalarOp(e, 'add', total, part);
-      release2(total, part);
+      const n = shapeSize(t.shape);
+      const st = this.s(t, 'sumSquares', `ts[${i}]`);
+      if (n === 0) return;
+      const part = ew.reduceSum(e, st, n, 'square');
+      const next = ew.scalarOp(e, 'add', total, part);
+      release(total);
+      release(part);
       total = next;
     });
     return this.wrap(total, []);
   }
 
+  /** Put `next` behind the handle `t` (in place from core's view) and free what was there. */
   private swap(t: Tensor, next: Storage): void {
-    const h = this.f(t, 'tensor');
+    const h = t as GpujsTensor;
     const old = h.storage as Storage;
     h.storage = next;
-    release2(old);
+    release(old);
   }
 
   scaleInPlace(t: Tensor, s: number): void {
-    this.swap(t, scale(this.engine, this.s(t, 't'), s, shapeSize(t.shape)));
-  }
-
-  private sameShapes(param: Tensor, others: Record<string, Tensor>): void {
-    for (const [name, t] of Object.entries(others)) this.expectShape(t, param.shape, name);
+    const n = shapeSize(t.shape);
+    const st = this.s(t, 'scaleInPlace', 't');
+    if (n > 0) this.swap(t, ew.affine(this.engine, st, s, 0, n));
   }
 
   adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamHyper): void {
-    this.sameShapes(param, { grad, m, v });
-    const r = adamUpdate(this.engine, this.s(param, 'param'), this.s(grad, 'grad'), this.s(m, 'm'), this.s(v, 'v'), h, shapeSize(param.shape));
+    const n = shapeSize(param.shape);
+    const w = 'adamUpdate';
+    const [sp, sg, sm, sv] = [this.s(param, w, 'param'), this.s(grad, w, 'grad'), this.s(m, w, 'm'), this.s(v, w, 'v')];
+    if (n === 0) return;
+    const r = adamUpdate(this.engine, sp, sg, sm, sv, h, n);
     this.swap(param, r.p);
     this.swap(m, r.m);
     this.swap(v, r.v);
   }
 
   sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SgdHyper & { readonly first: boolean }): void {
-    this.sameShapes(param, h.momentum !== 0 ? { grad, velocity } : { grad });
-    const vel = h.momentum !== 0 ? this.s(velocity, 'velocity') : this.s(grad, 'grad');
-    const r = sgdUpdate(this.engine, this.s(param, 'param'), this.s(grad, 'grad'), vel, h, shapeSize(param.shape));
+    const n = shapeSize(param.shape);
+    const w = 'sgdUpdate';
+    const sp = this.s(param, w, 'param');
+    const sg = this.s(grad, w, 'grad');
+    // Without momentum the velocity is unused (and may be anything): the kernel reads grad in its place.
+    const vel = h.momentum !== 0 ? this.s(velocity, w, 'velocity') : sg;
+    if (n === 0) return;
+    const r = sgdUpdate(this.engine, sp, sg, vel, h, n);
     this.swap(param, r.p);
     if (r.buf) this.swap(velocity, r.buf);
   }
 
   rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, buffer: Tensor, h: RmspropHyper): void {
-    this.sameShapes(param, h.momentum > 0 ? { grad, squareAvg, buffer } : { grad, squareAvg });
-    const buf = h.momentum > 0 ? this.s(buffer, 'buffer') : this.s(grad, 'grad');
-    const r = rmspropUpdate(this.engine, this.s(param, 'param'), this.s(grad, 'grad'), this.s(squareAvg, 'squareAvg'), buf, h, shapeSize(param.shape));
+    const n = shapeSize(param.shape);
+    const w = 'rmspropUpdate';
+    const sp = this.s(param, w, 'param');
+    const sg = this.s(grad, w, 'grad');
+    const sq = this.s(squareAvg, w, 'squareAvg');
+    // Without momentum the buffer is unused (and may be anything): the kernel reads grad in its place.
+    const buf = h.momentum > 0 ? this.s(buffer, w, 'buffer') : sg;
+    if (n === 0) return;
+    const r = rmspropUpdate(this.engine, sp, sg, sq, buf, h, n);
     this.swap(param, r.p);
     this.swap(squareAvg, r.v);
     if (r.buf) this.swap(buffer, r.buf);
   }
 }
 
-function release2(...xs: Storage[]): void {
-  for (const x of xs) if (typeof (x as { delete?: unknown }).delete === 'function') (x as { delete(): void }).delete();
+/** Storages a Saved owns (for the ledger and for freeing). */
+function savedStorages(s: AnySaved): Storage[] {
+  if (s.kind === 'recurrent') return recurrentSavedStorages(s);
+  if (s.kind === 'dense') return [s.x, s.w];
+  return [];
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return `${typeof v} ${String(v)}`;
 }

@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
+import type { GpujsBackend } from './backend.js';
 import { createGpujsBackend } from './index.js';
-import { allowFallback } from './test-support.js';
+import { allowFallback, recurrentParams } from './test-support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,7 +35,7 @@ function detectWithoutDisplay(mode: string, requireWebGL: boolean): { ok: boolea
 
 describe('engine detection', () => {
   test.skipIf(allowFallback)('under Xvfb the kernels are HeadlessGLKernel and the device names the GL renderer', async () => {
-    const be = await createGpujsBackend({ requireWebGL: true });
+    const be = (await createGpujsBackend({ requireWebGL: true })) as GpujsBackend;
     try {
       expect(be.name).toBe('gpujs-webgl');
       expect(be.engine.kernelClass).toBe('HeadlessGLKernel');
@@ -42,7 +43,7 @@ describe('engine detection', () => {
       // every compiled kernel is checked too: a dense layer compiles a matmul kernel
       const w = be.tensor(new Float32Array([1, 2]), [1, 2], 'float32');
       const b = be.zeros([1]);
-      const { y } = be.denseForward(w, b, be.tensor(new Float32Array([3, 4]), [1, 2], 'float32'), false);
+      const { y } = await be.denseForward(w, b, be.tensor(new Float32Array([3, 4]), [1, 2], 'float32'), false);
       expect(Array.from(await be.read(y))).toEqual([11]);
     } finally {
       be.close();
@@ -69,16 +70,19 @@ describe('engine detection', () => {
     try {
       expect(be.name).toBe('gpujs-cpu');
       const w = be.tensor(new Float32Array([1, 2, 3, 4]), [2, 2], 'float32');
-      const { y } = be.denseForward(w, be.tensor(new Float32Array([1, -1]), [2], 'float32'), be.tensor(new Float32Array([1, 1]), [1, 2], 'float32'), false);
+      const { y } = await be.denseForward(w, be.tensor(new Float32Array([1, -1]), [2], 'float32'), be.tensor(new Float32Array([1, 1]), [1, 2], 'float32'), false);
       expect(Array.from(await be.read(y))).toEqual([4, 6]);
-      const cell = { kind: 'lstm' } as const;
+      const cell = { kind: 'lstm', unitForgetBias: false };
       const z = (n: number, shape: number[]) => be.tensor(new Float32Array(n).fill(0.1), shape, 'float32');
-      const fwd = be.recurrentForward({
-        cell, params: { wIh: z(8, [8, 1]), wHh: z(16, [8, 2]), bIh: z(8, [8]), bHh: z(8, [8]) },
+      const fwd = await be.fused.lstm!.forward({
+        cell, sizes: { inputSize: 1, hiddenSize: 2 }, params: recurrentParams(z(8, [8, 1]), z(16, [8, 2]), z(8, [8]), z(8, [8])),
         x: z(3, [1, 3, 1]), reverse: false, training: true,
       });
-      const g = be.recurrentBackward({ saved: fwd.saved!, dhT: z(2, [1, 2]) });
-      expect((await be.read(g.dWHh)).every((v) => Number.isFinite(v) && v !== 0)).toBe(true);
+      const g = await be.fused.lstm!.backward({ saved: fwd.saved!, dStates: [z(2, [1, 2])] });
+      expect((await be.read(g.grads.get('weight_hh')!)).every((v) => Number.isFinite(v) && v !== 0)).toBe(true);
+      // the primitives run through the same kernels on host arrays
+      const t = await be.slice(await be.activation('sigmoid', z(6, [2, 3])), 1, 1, 2);
+      expect(Array.from(await be.read(t)).map((v) => v.toFixed(4))).toEqual(new Array(4).fill((1 / (1 + Math.exp(-0.1))).toFixed(4)));
     } finally {
       be.close();
     }

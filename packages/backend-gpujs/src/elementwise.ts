@@ -1,6 +1,10 @@
-// Element-wise and shape kernels on flat textures. Index maths: `Math.floor((i + 0.5) / n)` is
-// the row of flat index i in rows of n; the +0.5 keeps float32 division from landing just
-// below an integer.
+// Element-wise kernels on flat textures, and the reductions the losses and sumSquares share.
+// Index maths: `Math.floor((i + 0.5) / n)` is the row of flat index i in rows of n; the +0.5
+// keeps float32 division from landing just below an integer.
+//
+// Every kernel is cached by its flat size only: scalars (affine's scale and shift, fill's value)
+// are uniforms, not compiled constants, so a new value never compiles a new program.
+import type { Activation } from '@rnnkit/core';
 import { release, type Engine, type KernelArg, type Storage } from './engine.js';
 
 /** data: [n] host floats → texture [n] */
@@ -15,62 +19,96 @@ export function fill(e: Engine, n: number, v: number): Storage {
 
 const binarySources = {
   add: 'function (a, b) { return a[this.thread.x] + b[this.thread.x]; }',
+  sub: 'function (a, b) { return a[this.thread.x] - b[this.thread.x]; }',
   mul: 'function (a, b) { return a[this.thread.x] * b[this.thread.x]; }',
 } as const;
 
+export type BinaryOp = keyof typeof binarySources;
+
 /** a, b: [n] → [n] */
-export function binary(e: Engine, op: keyof typeof binarySources, a: Storage, b: Storage, n: number): Storage {
+export function binary(e: Engine, op: BinaryOp, a: Storage, b: Storage, n: number): Storage {
   return e.run({ key: `${op}:${n}`, size: n, source: binarySources[op] }, [a, b]);
 }
 
-/** a: [n] → a · s */
-export function scale(e: Engine, a: Storage, s: number, n: number): Storage {
-  return e.run({ key: `scale:${n}`, size: n, source: 'function (a, s) { return a[this.thread.x] * s; }' }, [a, s]);
+/** x: [n] → x·scale + shift */
+export function affine(e: Engine, x: Storage, scale: number, shift: number, n: number): Storage {
+  return e.run({ key: `affine:${n}`, size: n, source: 'function (x, s, h) { return x[this.thread.x] * s + h; }' }, [x, scale, shift]);
 }
 
-/** a: [n] → σ(a) */
-export function sigmoid(e: Engine, a: Storage, n: number): Storage {
-  return e.run(
-    { key: `sigmoid:${n}`, size: n, source: 'function (a) { return 1 / (1 + Math.exp(-a[this.thread.x])); }' },
-    [a],
-  );
-}
-
-/** a: [rows, A], b: [rows, B] → [rows, A+B] */
-export function concatLast(e: Engine, a: Storage, b: Storage, rows: number, na: number, nb: number): Storage {
-  const w = na + nb;
+/** x: [N, K], b: [K] → x + b on every row */
+export function addRow(e: Engine, x: Storage, b: Storage, N: number, K: number): Storage {
   return e.run(
     {
-      key: `concat:${rows}:${na}:${nb}`,
-      size: rows * w,
-      constants: { A: na, B: nb, W: w },
-      source: `function (a, b) {
+      key: `addrow:${N}:${K}`,
+      size: N * K,
+      constants: { K },
+      source: `function (x, b) {
         const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / this.constants.W);
-        const c = i - r * this.constants.W;
-        if (c < this.constants.A) { return a[r * this.constants.A + c]; }
-        return b[r * this.constants.B + c - this.constants.A];
+        const r = Math.floor((i + 0.5) / this.constants.K);
+        return x[i] + b[i - r * this.constants.K];
       }`,
     },
-    [a, b],
+    [x, b],
   );
 }
 
-/** x: [rows, n] → [rows, size] from column start */
-export function sliceLast(e: Engine, x: Storage, rows: number, n: number, start: number, size: number): Storage {
+// The primitives' activations are accurate over the whole float range, unlike the clamped forms
+// inside the fused recurrent kernels (recurrent.ts): a cell's step may take tanh of a tiny value
+// and divide by it, and the generic path is checked against the fused one.
+const activationBodies: Record<Activation, string> = {
+  // exp of a non-positive number only: neither side overflows
+  sigmoid: `if (v >= 0) { return 1 / (1 + Math.exp(-v)); }
+        const ev = Math.exp(v);
+        return ev / (1 + ev);`,
+  // (1 − e^{−2|v|}) / (1 + e^{−2|v|}) cancels for small |v|: its odd Taylor series there
+  // (truncation error below 1e-8 relative for |v| < 0.25)
+  tanh: `const a = Math.abs(v);
+        if (a < 0.25) {
+          const v2 = v * v;
+          return v * (1 + v2 * (-0.3333333333 + v2 * (0.1333333333 + v2 * (-0.0539682540 + v2 * 0.0218694885))));
+        }
+        const ev = Math.exp(-2 * Math.min(a, 15));
+        const t = (1 - ev) / (1 + ev);
+        if (v < 0) { return -t; }
+        return t;`,
+  relu: 'return Math.max(v, 0);',
+};
+
+/** x: [n] → f(x) */
+export function activation(e: Engine, f: Activation, x: Storage, n: number): Storage {
   return e.run(
     {
-      key: `slice:${rows}:${n}:${start}:${size}`,
-      size: rows * size,
-      constants: { N: n, S: start, Z: size },
+      key: `act-${f}:${n}`,
+      size: n,
       source: `function (x) {
-        const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / this.constants.Z);
-        const c = i - r * this.constants.Z;
-        return x[r * this.constants.N + this.constants.S + c];
+        const v = x[this.thread.x];
+        ${activationBodies[f]}
       }`,
     },
     [x],
+  );
+}
+
+/** From the output y = f(x): dy ⊙ f′ */
+const activationGradBodies: Record<Activation, string> = {
+  sigmoid: 'return g * v * (1 - v);',
+  tanh: 'return g * (1 - v * v);',
+  relu: 'if (v > 0) { return g; } return 0;',
+};
+
+/** y, dy: [n] → dy ⊙ f′(x), with f′ written in y = f(x) */
+export function activationGrad(e: Engine, f: Activation, y: Storage, dy: Storage, n: number): Storage {
+  return e.run(
+    {
+      key: `actgrad-${f}:${n}`,
+      size: n,
+      source: `function (y, dy) {
+        const v = y[this.thread.x];
+        const g = dy[this.thread.x];
+        ${activationGradBodies[f]}
+      }`,
+    },
+    [y, dy],
   );
 }
 

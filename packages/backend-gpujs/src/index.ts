@@ -1,33 +1,10 @@
+// @rnnkit/backend-gpujs: the model API bound to the gpu.js backend, its factory and its options.
+// The backend's class, engine and kernels are internal: core reaches them through the Backend
+// contract only.
 import { bindBackend } from '@rnnkit/core';
-import { detectGpujs, type GpujsMode } from './detect.js';
-import { Engine } from './engine.js';
-import { GpujsBackend } from './backend.js';
+import { createGpujsBackend } from './create-gpujs-backend.js';
 
-export { GpujsBackend } from './backend.js';
-export type { GpujsMode } from './detect.js';
-
-export interface GpujsBackendOptions {
-  /**
-   * 'auto' (default): gpu.js's best engine (headless-gl in Node, WebGL in a browser), falling
-   * back to WebAssembly/CPU kernels when no GL context exists (the backend's `name` says which).
-   * 'webgl': WebGL or an error. 'cpu': gpu.js CPU kernels.
-   */
-  readonly mode?: GpujsMode;
-  /** Throw instead of falling back when WebGL does not really run. */
-  readonly requireWebGL?: boolean;
-}
-
-/** Create the gpu.js backend, after checking with a probe kernel what engine really runs. */
-export async function createGpujsBackend(options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
-  const mode = options.mode ?? 'auto';
-  if (mode !== 'auto' && mode !== 'webgl' && mode !== 'cpu') {
-    throw new Error(`gpujs: options.mode must be 'webgl', 'auto' or 'cpu', got ${String(mode)}`);
-  }
-  const requireWebGL = options.requireWebGL === true || mode === 'webgl';
-  if (requireWebGL && mode === 'cpu') throw new Error(`gpujs: requireWebGL contradicts mode 'cpu'`);
-  const d = detectGpujs(mode, requireWebGL);
-  return new GpujsBackend(new Engine(d.gpu, d.kernelClass, d.kind, requireWebGL), d.device);
-}
+export { createGpujsBackend, type GpujsBackendOptions } from './create-gpujs-backend.js';
 
 // The model API bound to this backend. Every backend package exports the same names, so that
 // switching backend is a one-line import change.

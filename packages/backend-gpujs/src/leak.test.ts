@@ -1,11 +1,12 @@
 // 1000 training steps must leak neither handles (liveTensors) nor GL textures: we count the GL
 // context's createTexture/deleteTexture calls, so a handle that is "freed" without deleting its
-// texture is caught too.
+// texture is caught too. The same for core's generic path, which runs on the primitives.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CellSpec, Tensor } from '@rnnkit/core';
-import { gateCount } from '@rnnkit/core';
+import { gateCount, lstmCell } from '@rnnkit/core';
+import { disposeGenericSaved, genericBackward, genericForward } from '@rnnkit/core/internal';
 import type { GpujsBackend } from './backend.js';
-import { allowFallback, createTestBackend } from './test-support.js';
+import { allowFallback, createTestBackend, recurrentParams } from './test-support.js';
 
 let be: GpujsBackend;
 let liveGlTextures = (): number => 0;
@@ -35,21 +36,23 @@ function trainer(cell: CellSpec, reverse: boolean) {
   const x = p(B * T * I, [B, T, I], 7);
   const labels = be.tensor(Int32Array.from([0, 2]), [B], 'int32');
   let step = 0;
-  const run = (): void => {
+  const run = async (): Promise<void> => {
     step++;
     const [wIh, wHh, bIh, bHh, dw, db] = params as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-    const fwd = be.recurrentForward({ cell, params: { wIh, wHh, bIh, bHh }, x, lengths: Int32Array.from([4, 2]), reverse, training: true });
-    const dense = be.denseForward(dw, db, fwd.hT, true);
-    const loss = be.softmaxCrossEntropy(dense.y, labels);
-    const dd = be.denseBackward(dense.saved!, loss.grad);
-    const g = be.recurrentBackward({ saved: fwd.saved!, dy: fwd.y, dhT: dd.dx, dcT: fwd.cT });
-    const grads = [g.dWIh, g.dWHh, g.dBIh, g.dBHh, dd.dw, dd.db];
-    const norm = be.sumSquares(grads);
-    for (const gr of grads) be.scaleInPlace(gr, 0.5);
-    grads.forEach((gr, i) => be.adamUpdate(params[i]!, gr, moments[2 * i]!, moments[2 * i + 1]!, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step }));
+    const kernel = be.fused[cell.kind];
+    const fwd = await kernel.forward({ cell, sizes: { inputSize: I, hiddenSize: H }, params: recurrentParams(wIh, wHh, bIh, bHh), x, lengths: Int32Array.from([4, 2]), reverse, training: true });
+    const [hT, cT] = fwd.states as [Tensor, Tensor | undefined];
+    const dense = await be.denseForward(dw, db, hT, true);
+    const loss = await be.softmaxCrossEntropy(dense.y, labels);
+    const dd = await be.denseBackward(dense.saved!, loss.grad);
+    const g = await kernel.backward({ saved: fwd.saved!, dy: fwd.y, dStates: [dd.dx, cT] });
+    const grads = [g.grads.get('weight_ih')!, g.grads.get('weight_hh')!, g.grads.get('bias_ih')!, g.grads.get('bias_hh')!, dd.dw, dd.db];
+    const norm = await be.sumSquares(grads);
+    for (const gr of grads) await be.scaleInPlace(gr, 0.5);
+    for (const [i, gr] of grads.entries()) await be.adamUpdate(params[i]!, gr, moments[2 * i]!, moments[2 * i + 1]!, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step });
     be.disposeSaved(fwd.saved!);
     be.disposeSaved(dense.saved!);
-    for (const t of [fwd.y, fwd.hT, fwd.cT, dense.y, loss.loss, loss.grad, dd.dx, g.dx, g.dh0, g.dc0, norm, ...grads]) if (t) be.dispose(t);
+    for (const t of [fwd.y, ...fwd.states, dense.y, loss.loss, loss.grad, dd.dx, g.dx, ...g.dStates, norm, ...grads]) be.dispose(t);
   };
   const free = (): void => [...params, ...moments, x, labels].forEach((t) => be.dispose(t));
   return { run, free, params };
@@ -57,14 +60,14 @@ function trainer(cell: CellSpec, reverse: boolean) {
 
 test('1000 LSTM training steps (lengths, dense head, loss, clipping maths, Adam) leak no handle and no texture', async () => {
   const live0 = be.liveTensors();
-  const tr = trainer({ kind: 'lstm' }, false);
+  const tr = trainer({ kind: 'lstm', unitForgetBias: false }, false);
   // Warm-up: compiles every kernel. Each gpu.js kernel keeps its latest output texture, and a
   // kernel fed its own previous output (the per-step state kernels) keeps a reference to that
   // argument until its next call: a fixed number of textures per compiled kernel, not per step.
-  for (let i = 0; i < 3; i++) tr.run();
+  for (let i = 0; i < 3; i++) await tr.run();
   const live1 = be.liveTensors();
   const gl1 = liveGlTextures();
-  for (let i = 3; i < 1000; i++) tr.run();
+  for (let i = 3; i < 1000; i++) await tr.run();
   expect(be.liveTensors()).toBe(live1);
   expect(liveGlTextures()).toBe(gl1);
   const v = await be.read(tr.params[0]!);
@@ -73,7 +76,7 @@ test('1000 LSTM training steps (lengths, dense head, loss, clipping maths, Adam)
   expect(be.liveTensors()).toBe(live0);
 }, 240_000);
 
-test('the other cells and the reverse direction free their temporaries too', () => {
+test('the other cells and the reverse direction free their temporaries too', async () => {
   const cells: [CellSpec, boolean][] = [
     [{ kind: 'gru', resetAfter: false }, true],
     [{ kind: 'gru', resetAfter: true }, false],
@@ -82,11 +85,40 @@ test('the other cells and the reverse direction free their temporaries too', () 
   for (const [cell, reverse] of cells) {
     const live0 = be.liveTensors();
     const tr = trainer(cell, reverse);
-    for (let i = 0; i < 3; i++) tr.run();
+    for (let i = 0; i < 3; i++) await tr.run();
     const gl1 = liveGlTextures();
-    for (let i = 0; i < 20; i++) tr.run();
+    for (let i = 0; i < 20; i++) await tr.run();
     expect(liveGlTextures(), JSON.stringify(cell)).toBe(gl1);
     tr.free();
     expect(be.liveTensors()).toBe(live0);
   }
+});
+
+test("core's generic path (a cell's step over time in the primitives) leaks no texture and compiles nothing once warmed", async () => {
+  const B = 3, T = 5, I = 2, H = 4;
+  const cell = lstmCell.configure({}, 'test');
+  const sizes = { inputSize: I, hiddenSize: H };
+  const rnd = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + s) * 0.4);
+  const params = recurrentParams(
+    be.tensor(rnd(4 * H * I, 1), [4 * H, I], 'float32'),
+    be.tensor(rnd(4 * H * H, 2), [4 * H, H], 'float32'),
+    be.tensor(rnd(4 * H, 3), [4 * H], 'float32'),
+    be.tensor(rnd(4 * H, 4), [4 * H], 'float32'),
+  );
+  const x = be.tensor(rnd(B * T * I, 5), [B, T, I], 'float32');
+  const live0 = be.liveTensors();
+  const run = async (k: number): Promise<void> => {
+    const fwd = await genericForward(be, lstmCell, cell, sizes, params, { x, lengths: Int32Array.from([5, 3, 1]), reverse: k % 2 === 1, training: true });
+    const g = await genericBackward(be, fwd.saved!, { dy: fwd.y, dStates: [fwd.states[0]] });
+    disposeGenericSaved(be, fwd.saved!);
+    for (const t of [fwd.y, ...fwd.states, g.dx, ...g.dStates, ...g.grads.values()]) be.dispose(t);
+  };
+  for (let k = 0; k < 2; k++) await run(k);
+  const kernels = be.engine.kernelCount();
+  const gl1 = liveGlTextures();
+  for (let k = 2; k < 12; k++) await run(k);
+  expect(be.engine.kernelCount()).toBe(kernels);
+  expect(liveGlTextures()).toBe(gl1);
+  expect(be.liveTensors()).toBe(live0);
+  for (const t of [...params.values(), x]) be.dispose(t);
 });

@@ -191,6 +191,16 @@ export function matmul(
   );
 }
 
+/**
+ * The contract's 2-D product op(a) · op(b): a stored [M, K] (or [K, M] when transposeA), b stored
+ * [K, N] (or [N, K] when transposeB) → [M, N]. Transposes are strides of the views, never copies.
+ */
+export function matmulOp(e: Engine, a: Storage, b: Storage, M: number, K: number, N: number, transposeA: boolean, transposeB: boolean): Storage {
+  const av = transposeA ? view(a, 0, 1, M) : view(a, 0, K, 1);
+  const bv = transposeB ? view(b, 0, 1, K) : view(b, 0, N, 1);
+  return matmul(e, M, N, K, av, bv);
+}
+
 /** out: [N] column sums of a [rows, N] block: out[c] = Σ_r a[off + r·stride + c] */
 export function columnSum(e: Engine, a: Storage, rows: number, n: number, off: number, stride: number): Storage {
   return e.run(

@@ -26,9 +26,7 @@
 // touches a value or a gradient. Reverse: sample b runs t = len_b−1 … 0; its "previous" step is
 // t+1, read only when t+1 < len_b, else h0.
 import type { CellSpec } from '@rnnkit/core';
-import { gateCount } from '@rnnkit/core';
 import { release, share, type Engine, type Storage } from './engine.js';
-import { fill } from './elementwise.js';
 import { matmul, matmulPrepared, prepareRight, releaseRight, columnSum, view } from './matmul.js';
 
 export interface RecurrentDims {
@@ -573,9 +571,3 @@ export function recurrentBackward(e: Engine, s: RecurrentSaved, dy: Storage, dhT
   release(D);
   return { dx, dh0: dhRec, dc0, dWIh, dWHh, dBIh, dBHh };
 }
-
-export function zerosState(e: Engine, d: RecurrentDims): Storage {
-  return fill(e, d.B * d.H, 0);
-}
-
-export { gateCount };

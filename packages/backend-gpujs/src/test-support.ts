@@ -1,12 +1,16 @@
-// Shared by this package's tests: the backend under test, WebGL unless explicitly allowed to fall back.
-import { createGpujsBackend } from './index.js';
+// Shared by this package's tests: the backend under test, WebGL unless explicitly allowed to fall
+// back. Tests get the backend as its own class (its kernels are synchronous, and they reach its
+// engine), called directly, without core's checked wrapper in front.
+import { expect } from 'vitest';
+import type { Tensor } from '@rnnkit/core';
+import { createGpujsBackend } from './create-gpujs-backend.js';
 import type { GpujsBackend } from './backend.js';
 
 /** Set RNNKIT_GPUJS_ALLOW_FALLBACK=1 to run the tests on gpu.js's CPU/WebAssembly fallback. */
 export const allowFallback = process.env.RNNKIT_GPUJS_ALLOW_FALLBACK === '1';
 
-export function createTestBackend(): Promise<GpujsBackend> {
-  return createGpujsBackend(allowFallback ? { mode: 'auto' } : { requireWebGL: true });
+export async function createTestBackend(): Promise<GpujsBackend> {
+  return (await createGpujsBackend(allowFallback ? { mode: 'auto' } : { requireWebGL: true })) as GpujsBackend;
 }
 
 /** Float32 GPU maths against float64 references: absolute + relative tolerance. */
@@ -22,4 +26,48 @@ export function maxRelErr(actual: ArrayLike<number>, expected: ArrayLike<number>
     if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
   }
   return worst;
+}
+
+/** Element-wise |a − e| ≤ atol + rtol·|e|, reporting the worst element on failure. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, atol = 1e-5, rtol = 1e-5): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
+      worst = i;
+      worstExcess = excess;
+    }
+  }
+  if (worst >= 0) expect.fail(`${what}: element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (tolerance ${atol} + ${rtol}·|e|)`);
+}
+
+/** One layer direction's parameters by the cell's local names. */
+export function recurrentParams(wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor): Map<string, Tensor> {
+  return new Map([
+    ['weight_ih', wIh],
+    ['weight_hh', wHh],
+    ['bias_ih', bIh],
+    ['bias_hh', bHh],
+  ]);
+}
+
+/** Deterministic uniform numbers in [lo, hi) (mulberry32), so failures reproduce. */
+export function randoms(seed: number): (n: number, lo?: number, hi?: number) => Float32Array {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n, lo = -1, hi = 1) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
+    return out;
+  };
 }
