@@ -3,6 +3,7 @@
 // cell's local parameter names and state lists in, textures through, handles out; the kernels
 // and their speed are unchanged. Synchronous: nothing here waits for the GPU.
 import {
+  classicCell,
   gateCount,
   type CellConfig,
   type CellSpec,
@@ -11,7 +12,6 @@ import {
   type FusedForwardArgs,
   type FusedForwardResult,
   type FusedRecurrentKernel,
-  type RnnNonlinearity,
   type Saved,
   type Tensor,
 } from '@rnnkit/core';
@@ -48,43 +48,16 @@ export interface FusedHost {
 
 type Kind = CellSpec['kind'];
 
-/**
- * The options each kernel computes. An option this list does not name may change the equations
- * (a kind's options tune it), so a cell that carries one runs on core's generic path instead.
- */
-const OPTIONS: Record<Kind, readonly string[]> = {
-  rnn: ['nonlinearity'],
-  // unitForgetBias only sets initial values.
-  lstm: ['unitForgetBias'],
-  gru: ['resetAfter'],
-};
-
-function knownOptionsOnly(cell: CellConfig, known: readonly string[]): boolean {
-  return Object.keys(cell).every((k) => k === 'kind' || cell[k] === undefined || known.includes(k));
-}
-
-/** The pipeline's own cell description, with only what its kernels read. */
-function specOf(kind: Kind, cell: CellConfig): CellSpec {
-  switch (kind) {
-    case 'rnn':
-      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
-    case 'gru':
-      return { kind: 'gru', resetAfter: cell.resetAfter === true };
-    case 'lstm':
-      return { kind: 'lstm', unitForgetBias: cell.unitForgetBias === true };
-  }
-}
-
 export function fusedRecurrentKernels(host: FusedHost): GpujsFusedKernels {
-  const kernel = (kind: Kind, supported: (cell: CellConfig) => boolean): GpujsFusedKernel => ({
-    supports: (cell) => cell.kind === kind && knownOptionsOnly(cell, OPTIONS[kind]) && supported(cell),
+  const kernel = (kind: Kind): GpujsFusedKernel => ({
+    supports: (cell) => classicCell(cell)?.kind === kind,
     forward: (args) => forward(host, kind, args),
     backward: (args) => backward(host, kind, args),
   });
   return {
-    rnn: kernel('rnn', (c) => c.nonlinearity === 'tanh' || c.nonlinearity === 'relu'),
-    lstm: kernel('lstm', () => true),
-    gru: kernel('gru', (c) => typeof c.resetAfter === 'boolean'),
+    rnn: kernel('rnn'),
+    lstm: kernel('lstm'),
+    gru: kernel('gru'),
   };
 }
 
@@ -93,7 +66,7 @@ export function fusedRecurrentKernels(host: FusedHost): GpujsFusedKernels {
 function forward(host: FusedHost, kind: Kind, args: FusedForwardArgs): FusedForwardResult {
   const where = `fused.${kind}.forward`;
   const e = host.engine;
-  const cell = specOf(kind, args.cell);
+  const cell = classicCell(args.cell)!;
   const lstm = kind === 'lstm';
   const [B, T] = args.x.shape as [number, number];
   const { inputSize: I, hiddenSize: H } = args.sizes;

@@ -12,9 +12,9 @@ import type {
   FusedForwardArgs,
   FusedForwardResult,
   FusedRecurrentKernel,
-  RnnNonlinearity,
   Tensor,
 } from '@rnnkit/core';
+import { classicCell } from '@rnnkit/core';
 import type { Handles } from './handles.js';
 import type { Kernels } from './kernels.js';
 import type { F, RecurrentDims, RecurrentInputs, RecurrentWeights } from './recurrent-types.js';
@@ -44,43 +44,16 @@ export interface RecurrentPayload {
 
 export const RECURRENT_SAVED = 'recurrent';
 
-/**
- * The options each kernel computes. An option this list does not name may change the equations
- * (a kind's options tune it), so a cell that carries one runs on core's generic path instead.
- */
-const OPTIONS: Record<CellSpec['kind'], readonly string[]> = {
-  rnn: ['nonlinearity'],
-  // unitForgetBias only sets initial values.
-  lstm: ['unitForgetBias'],
-  gru: ['resetAfter'],
-};
-
-function knownOptionsOnly(cell: CellConfig, known: readonly string[]): boolean {
-  return Object.keys(cell).every((k) => k === 'kind' || cell[k] === undefined || known.includes(k));
-}
-
-/** The kernels' own cell description, with only what they read (it travels to worker threads). */
-function specOf(kind: CellSpec['kind'], cell: CellConfig): CellSpec {
-  switch (kind) {
-    case 'rnn':
-      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
-    case 'gru':
-      return { kind: 'gru', resetAfter: cell.resetAfter as boolean };
-    case 'lstm':
-      return { kind: 'lstm', unitForgetBias: cell.unitForgetBias === true };
-  }
-}
-
 export function fusedRecurrentKernels(h: Handles, kernels: Kernels<F>): JsFusedKernels {
-  const kernel = (kind: CellSpec['kind'], supported: (cell: CellConfig) => boolean): JsFusedKernel => ({
-    supports: (cell) => cell.kind === kind && knownOptionsOnly(cell, OPTIONS[kind]) && supported(cell),
+  const kernel = (kind: CellSpec['kind']): JsFusedKernel => ({
+    supports: (cell) => classicCell(cell)?.kind === kind,
     forward: (args) => forward(h, kernels, kind, args),
     backward: (args) => backward(h, kernels, kind, args),
   });
   return {
-    rnn: kernel('rnn', (c) => c.nonlinearity === 'tanh' || c.nonlinearity === 'relu'),
-    lstm: kernel('lstm', () => true),
-    gru: kernel('gru', (c) => typeof c.resetAfter === 'boolean'),
+    rnn: kernel('rnn'),
+    lstm: kernel('lstm'),
+    gru: kernel('gru'),
   };
 }
 
@@ -89,7 +62,7 @@ export function fusedRecurrentKernels(h: Handles, kernels: Kernels<F>): JsFusedK
 function forward(h: Handles, kernels: Kernels<F>, kind: CellSpec['kind'], args: FusedForwardArgs): FusedForwardResult {
   const where = `fused.${kind}.forward`;
   h.assertOpen(where);
-  const cell = specOf(kind, args.cell);
+  const cell = classicCell(args.cell)!;
   const lstm = kind === 'lstm';
   const p = args.params;
   const param = (name: string): F => h.floats(where, `params '${name}'`, p.get(name));

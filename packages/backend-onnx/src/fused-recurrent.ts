@@ -11,9 +11,9 @@ import type {
   FusedForwardArgs,
   FusedForwardResult,
   FusedRecurrentKernel,
-  RnnNonlinearity,
   Tensor,
 } from '@rnnkit/core';
+import { classicCell } from '@rnnkit/core';
 import type { Handles } from './handles.js';
 import type { GraphCell } from './recurrent-graph.js';
 import { recurrentBackward, recurrentForward, RecurrentSaved, type RecurrentInputs, type RecurrentWeights } from './recurrent.js';
@@ -32,43 +32,16 @@ export type OnnxFusedKernels = {
   readonly gru: OnnxFusedKernel;
 };
 
-/**
- * The options each graph computes. An option this list does not name may change the equations
- * (a kind's options tune it), so a cell that carries one runs on core's generic path instead.
- */
-const OPTIONS: Record<CellKind, readonly string[]> = {
-  rnn: ['nonlinearity'],
-  // unitForgetBias only sets initial values.
-  lstm: ['unitForgetBias'],
-  gru: ['resetAfter'],
-};
-
-function knownOptionsOnly(cell: CellConfig, known: readonly string[]): boolean {
-  return Object.keys(cell).every((k) => k === 'kind' || cell[k] === undefined || known.includes(k));
-}
-
-/** The graphs' own cell description, with only what they read. */
-function graphCell(kind: CellKind, cell: CellConfig): GraphCell {
-  switch (kind) {
-    case 'rnn':
-      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
-    case 'gru':
-      return { kind: 'gru', resetAfter: cell.resetAfter === true };
-    case 'lstm':
-      return { kind: 'lstm' };
-  }
-}
-
 export function fusedRecurrentKernels(h: Handles, sessions: SessionCache): OnnxFusedKernels {
-  const kernel = (kind: CellKind, supported: (cell: CellConfig) => boolean): OnnxFusedKernel => ({
-    supports: (cell) => cell.kind === kind && knownOptionsOnly(cell, OPTIONS[kind]) && supported(cell),
+  const kernel = (kind: CellKind): OnnxFusedKernel => ({
+    supports: (cell) => classicCell(cell)?.kind === kind,
     forward: (args) => forward(h, sessions, kind, args),
     backward: (args) => backward(h, sessions, kind, args),
   });
   return {
-    rnn: kernel('rnn', (c) => c.nonlinearity === 'tanh' || c.nonlinearity === 'relu'),
-    lstm: kernel('lstm', () => true),
-    gru: kernel('gru', (c) => typeof c.resetAfter === 'boolean'),
+    rnn: kernel('rnn'),
+    lstm: kernel('lstm'),
+    gru: kernel('gru'),
   };
 }
 
@@ -76,7 +49,7 @@ export function fusedRecurrentKernels(h: Handles, sessions: SessionCache): OnnxF
 // → y: [B, T, H], states [hT] or [hT, cT]: [B, H] each, saved when training
 async function forward(h: Handles, sessions: SessionCache, kind: CellKind, args: FusedForwardArgs): Promise<FusedForwardResult> {
   const where = `fused.${kind}.forward`;
-  const cell = graphCell(kind, args.cell);
+  const cell: GraphCell = classicCell(args.cell)!;
   const lstm = kind === 'lstm';
   const param = (name: string): Float32Array => h.floats(args.params.get(name), `${where}: params '${name}'`);
   const w: RecurrentWeights = { wIh: param('weight_ih'), wHh: param('weight_hh'), bIh: param('bias_ih'), bHh: param('bias_hh') };

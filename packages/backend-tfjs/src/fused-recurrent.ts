@@ -11,8 +11,8 @@ import type {
   FusedForwardArgs,
   FusedForwardResult,
   FusedRecurrentKernel,
-  RnnNonlinearity,
 } from '@rnnkit/core';
+import { classicCell } from '@rnnkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { gruBackward, gruForward, type GruSavedTensors } from './gru.js';
 import { optionalTfValue, savedOf, tfValue, TfjsSaved, TfjsTensor } from './handle.js';
@@ -55,43 +55,16 @@ type RecurrentGrads = {
   dBHh: tf.Tensor;
 };
 
-/**
- * The options each kernel computes. An option this list does not name may change the equations
- * (a kind's options tune it), so a cell that carries one runs on core's generic path instead.
- */
-const OPTIONS: Record<Kind, readonly string[]> = {
-  rnn: ['nonlinearity'],
-  // unitForgetBias only sets initial values.
-  lstm: ['unitForgetBias'],
-  gru: ['resetAfter'],
-};
-
-function knownOptionsOnly(cell: CellConfig, known: readonly string[]): boolean {
-  return Object.keys(cell).every((k) => k === 'kind' || cell[k] === undefined || known.includes(k));
-}
-
-/** The kernels' own cell description, with only what they read. */
-function specOf(kind: Kind, cell: CellConfig): CellSpec {
-  switch (kind) {
-    case 'rnn':
-      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
-    case 'gru':
-      return { kind: 'gru', resetAfter: cell.resetAfter === true };
-    case 'lstm':
-      return { kind: 'lstm', unitForgetBias: cell.unitForgetBias === true };
-  }
-}
-
 export function fusedRecurrentKernels(host: FusedHost): TfjsFusedKernels {
-  const kernel = (kind: Kind, supported: (cell: CellConfig) => boolean): TfjsFusedKernel => ({
-    supports: (cell) => cell.kind === kind && knownOptionsOnly(cell, OPTIONS[kind]) && supported(cell),
+  const kernel = (kind: Kind): TfjsFusedKernel => ({
+    supports: (cell) => classicCell(cell)?.kind === kind,
     forward: (args) => forward(host, kind, args),
     backward: (args) => backward(host, kind, args),
   });
   return {
-    rnn: kernel('rnn', (c) => c.nonlinearity === 'tanh' || c.nonlinearity === 'relu'),
-    lstm: kernel('lstm', () => true),
-    gru: kernel('gru', (c) => typeof c.resetAfter === 'boolean'),
+    rnn: kernel('rnn'),
+    lstm: kernel('lstm'),
+    gru: kernel('gru'),
   };
 }
 
@@ -102,7 +75,7 @@ const savedKind = (kind: Kind): string => `fused.${kind}`;
 function forward(host: FusedHost, kind: Kind, args: FusedForwardArgs): FusedForwardResult {
   const where = `${host.name}.fused.${kind}.forward`;
   host.assertOpen(where);
-  const cell = specOf(kind, args.cell);
+  const cell = classicCell(args.cell)!;
   const param = (name: string): tf.Tensor => tfValue(where, `params '${name}'`, args.params.get(name));
   const p: TfParams = { wIh: param('weight_ih'), wHh: param('weight_hh'), bIh: param('bias_ih'), bHh: param('bias_hh') };
   const x = tfValue(where, 'x', args.x);

@@ -1,5 +1,6 @@
 // Facts about the classic cells that fused kernels and exporters need (gate counts and orders in
 // PyTorch's weight layout). The cells themselves are defined in cells/*.ts.
+import type { CellConfig } from './cells/cell.js';
 import type { GruCell } from './cells/gru.js';
 import type { LstmCell } from './cells/lstm.js';
 import type { RnnCell } from './cells/rnn.js';
@@ -48,5 +49,25 @@ export function describeCell(cell: CellSpec): string {
       return 'lstm';
     case 'gru':
       return cell.resetAfter ? 'gru(resetAfter)' : 'gru(resetBefore)';
+  }
+}
+
+/**
+ * `cell` as a classic cell when it is one, with only the options that cell defines and valid
+ * values; undefined otherwise. A fused kernel for a classic kind accepts exactly these: any other
+ * option may change the equations, so such a cell runs on the generic path instead.
+ */
+export function classicCell(cell: CellConfig): CellSpec | undefined {
+  const only = (...known: string[]) => Object.keys(cell).every((k) => k === 'kind' || cell[k] === undefined || known.includes(k));
+  switch (cell.kind) {
+    case 'rnn':
+      return only('nonlinearity') && (cell.nonlinearity === 'tanh' || cell.nonlinearity === 'relu') ? { kind: 'rnn', nonlinearity: cell.nonlinearity } : undefined;
+    case 'lstm':
+      // unitForgetBias only sets initial values.
+      return only('unitForgetBias') ? { kind: 'lstm', unitForgetBias: cell.unitForgetBias === true } : undefined;
+    case 'gru':
+      return only('resetAfter') && typeof cell.resetAfter === 'boolean' ? { kind: 'gru', resetAfter: cell.resetAfter } : undefined;
+    default:
+      return undefined;
   }
 }

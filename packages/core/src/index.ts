@@ -10,7 +10,7 @@ export { rnnCell, type RnnCell } from './cells/rnn.js';
 export { lstmCell, type LstmCell } from './cells/lstm.js';
 export { gruCell, type GruCell } from './cells/gru.js';
 export { ctrnnCell, type CtrnnCell } from './cells/ctrnn.js';
-export { gateCount, gateOrder, hasCellState, describeCell, type CellSpec, type CellKind, type RnnNonlinearity } from './cells.js';
+export { classicCell, gateCount, gateOrder, hasCellState, describeCell, type CellSpec, type CellKind, type RnnNonlinearity } from './cells.js';
 export { Rng } from './rng.js';
 export { type HostTensor, type Dataset, datasetSize, takeFirst } from './dataset.js';
 export type { Initializer } from './init.js';
