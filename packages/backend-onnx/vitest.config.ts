@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.shared.js';
 
-export default defineConfig({ resolve: { alias: workspaceAliases() }, // Hooks build real data sets and engines: on a busy two-core machine they take longer than a test.
-  test: { testTimeout: 60_000, hookTimeout: 300_000 } });
+// Hooks build real data sets and engines: on a busy two-core machine they take longer than a test.
+export default defineConfig({ resolve: { alias: workspaceAliases() }, test: { testTimeout: 60_000, hookTimeout: 300_000 } });

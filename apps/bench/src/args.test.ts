@@ -14,6 +14,7 @@ describe('parseArgs', () => {
       epochs: undefined,
       seed: 42,
       init: 'keras',
+      path: 'fused',
       budget: undefined,
       out: join(root, 'bench-results'),
       peers: false,
@@ -39,6 +40,8 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--seed', 'abc'])).toThrow(/expected an integer >= 0, got 'abc'/);
     expect(parseArgs(['--init', 'pytorch']).init).toBe('pytorch');
     expect(() => parseArgs(['--init', 'xavier'])).toThrow("expected one of pytorch, keras, got 'xavier'.");
+    expect(parseArgs(['--path', 'generic']).path).toBe('generic');
+    expect(() => parseArgs(['--path', 'slow'])).toThrow(/--path.*slow|slow.*fused, generic/);
     expect(() => parseArgs(['--budget', '-5'])).toThrow(/expected an integer >= 0, got '-5'/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option '--fast'/);
     expect(() => parseArgs(['mnist'])).toThrow(/too many arguments/);
