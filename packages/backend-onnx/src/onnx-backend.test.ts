@@ -256,25 +256,25 @@ describe('what the backend still refuses itself', () => {
     const x = bk.zeros([2, 4, 3]);
     const h0 = bk.zeros([2, 2]);
     bk.dispose(h0);
-    await expect(bk.fused.lstm.forward({ cell: lstm, sizes, params: p, x, states: [h0], reverse: false, training: false })).rejects.toThrow(
+    await expect(bk.fused.lstm!.forward({ cell: lstm, sizes, params: p, x, states: [h0], reverse: false, training: false })).rejects.toThrow(
       "fused.lstm.forward: states[0] (h) (shape [2, 2]) was disposed",
     );
-    const r = await bk.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: true });
-    await expect(bk.fused.gru.backward({ saved: r.saved! })).rejects.toThrow('fused.gru.backward: saved comes from fused.lstm.forward');
+    const r = await bk.fused.lstm!.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: true });
+    await expect(bk.fused.gru!.backward({ saved: r.saved! })).rejects.toThrow('fused.gru.backward: saved comes from fused.lstm.forward');
     await expect(bk.denseBackward(r.saved!, bk.zeros([1, 1]))).rejects.toThrow("denseBackward: saved is not what this backend's matching forward returned (kind 'recurrent')");
     bk.disposeSaved(r.saved!);
-    await expect(bk.fused.lstm.backward({ saved: r.saved! })).rejects.toThrow('fused.lstm.backward: saved was already disposed');
+    await expect(bk.fused.lstm!.backward({ saved: r.saved! })).rejects.toThrow('fused.lstm.backward: saved was already disposed');
     expect(() => bk.disposeSaved({ kind: 'recurrent' } as Saved)).toThrow('disposeSaved: s is not a Saved of this backend');
     for (const t2 of [...p.values(), x, r.y, ...r.states]) bk.dispose(t2);
   });
 
   it('fused kernels decline options they do not compute', () => {
-    expect(bk.fused.lstm.supports({ kind: 'lstm', unitForgetBias: true })).toBe(true);
-    expect(bk.fused.gru.supports({ kind: 'gru', resetAfter: false })).toBe(true);
-    expect(bk.fused.rnn.supports({ kind: 'rnn', nonlinearity: 'relu' })).toBe(true);
-    expect(bk.fused.rnn.supports({ kind: 'rnn', nonlinearity: 'gelu' })).toBe(false);
-    expect(bk.fused.lstm.supports({ kind: 'lstm', unitForgetBias: true, peepholes: true })).toBe(false);
-    expect(bk.fused.gru.supports({ kind: 'lstm', unitForgetBias: true })).toBe(false);
+    expect(bk.fused.lstm!.supports!({ kind: 'lstm', unitForgetBias: true })).toBe(true);
+    expect(bk.fused.gru!.supports!({ kind: 'gru', resetAfter: false })).toBe(true);
+    expect(bk.fused.rnn!.supports!({ kind: 'rnn', nonlinearity: 'relu' })).toBe(true);
+    expect(bk.fused.rnn!.supports!({ kind: 'rnn', nonlinearity: 'gelu' })).toBe(false);
+    expect(bk.fused.lstm!.supports!({ kind: 'lstm', unitForgetBias: true, peepholes: true })).toBe(false);
+    expect(bk.fused.gru!.supports!({ kind: 'lstm', unitForgetBias: true })).toBe(false);
   });
 
   it('caches one session per graph and shape; close() releases them', async () => {
@@ -282,17 +282,17 @@ describe('what the backend still refuses itself', () => {
     const p = recurrentParams(own.zeros([8, 3]), own.zeros([8, 2]), own.zeros([8]), own.zeros([8]));
     const x = own.zeros([2, 4, 3]);
     for (let k = 0; k < 3; k++) {
-      const r = await own.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: true });
-      await own.fused.lstm.backward({ saved: r.saved!, dStates: [r.states[0]] });
+      const r = await own.fused.lstm!.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: true });
+      await own.fused.lstm!.backward({ saved: r.saved!, dStates: [r.states[0]] });
     }
     expect(own.sessionCount).toBe(2);
-    await own.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: true, training: false });
+    await own.fused.lstm!.forward({ cell: lstm, sizes, params: p, x, reverse: true, training: false });
     expect(own.sessionCount).toBe(3);
     // Concurrent first calls of one graph share one session.
-    await Promise.all([0, 1, 2].map(() => own.fused.gru.forward({ cell: { kind: 'gru', resetAfter: true }, sizes, params: recurrentParams(own.zeros([6, 3]), own.zeros([6, 2]), own.zeros([6]), own.zeros([6])), x, reverse: false, training: false })));
+    await Promise.all([0, 1, 2].map(() => own.fused.gru!.forward({ cell: { kind: 'gru', resetAfter: true }, sizes, params: recurrentParams(own.zeros([6, 3]), own.zeros([6, 2]), own.zeros([6]), own.zeros([6])), x, reverse: false, training: false })));
     expect(own.sessionCount).toBe(4);
     own.close();
     expect(own.sessionCount).toBe(0);
-    await expect(own.fused.lstm.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: false })).rejects.toThrow('used after close()');
+    await expect(own.fused.lstm!.forward({ cell: lstm, sizes, params: p, x, reverse: false, training: false })).rejects.toThrow('used after close()');
   });
 });

@@ -12,6 +12,7 @@ import {
   type AdamHyper,
   type Backend,
   type Capabilities,
+  type FusedKernels,
   type DType,
   type FloatArray,
   type HostArray,
@@ -25,7 +26,7 @@ import {
 import * as host from '@rnnkit/core/host';
 import { buildDenseBackwardGraph, buildDenseForwardGraph } from './dense.js';
 import { onnxRuntimeVersion, resolveExecutionProvider, type ExecutionProviderOption, type ResolvedProvider } from './execution-provider.js';
-import { fusedRecurrentKernels, type OnnxFusedKernels } from './fused-recurrent.js';
+import { fusedRecurrentKernels } from './fused-recurrent.js';
 import { Handles } from './handles.js';
 import { buildMatmulGraph, HOST_MATMUL_MAX_WORK } from './matmul.js';
 import { SessionCache } from './session-cache.js';
@@ -76,7 +77,8 @@ export class OnnxBackend implements Backend {
   readonly device: string;
   readonly precision: Precision = 'float32';
   readonly capabilities: Capabilities = Object.freeze({ training: true });
-  readonly fused: OnnxFusedKernels;
+  // Typed as the contract's map: the published declarations must not reach onnx-proto's types.
+  readonly fused: FusedKernels;
   /** Which execution provider runs, and why CUDA does not when 'auto' fell back. */
   readonly provider: ResolvedProvider;
 

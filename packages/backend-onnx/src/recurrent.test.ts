@@ -119,7 +119,7 @@ describe('leaks', () => {
     let firstLoss = 0;
     let lastLoss = 0;
     for (let step = 1; step <= 300; step++) {
-      const r = await bk.fused.gru.forward({ cell, sizes, params, x, lengths: Int32Array.of(6, 3, 1, 5), reverse: step % 2 === 0, training: true });
+      const r = await bk.fused.gru!.forward({ cell, sizes, params, x, lengths: Int32Array.of(6, 3, 1, 5), reverse: step % 2 === 0, training: true });
       if (step === 1) expect(bk.liveTensors()).toBeGreaterThan(afterSetup + 2); // y, hT and the Saved's arrays
       const d = await bk.denseForward(dw, db, r.states[0]!, true);
       const loss = bk.softmaxCrossEntropy(d.y, labels);
@@ -127,7 +127,7 @@ describe('leaks', () => {
       if (step === 1) firstLoss = value;
       lastLoss = value;
       const gd = await bk.denseBackward(d.saved!, loss.grad);
-      const gr = await bk.fused.gru.backward({ saved: r.saved!, dStates: [gd.dx] });
+      const gr = await bk.fused.gru!.backward({ saved: r.saved!, dStates: [gd.dx] });
       const grads = [...GRADS.map((k) => gr.grads.get(k)!), gd.dw, gd.db];
       const norm = bk.sumSquares(grads);
       all.forEach((p, k) => bk.adamUpdate(p, grads[k]!, m[k]!, v[k]!, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step }));
