@@ -3,7 +3,7 @@
 
 import type { CellConfig, LayerSpec, RnnNonlinearity, Sequential } from '@rnnkit/core';
 import { cellDefinition } from '@rnnkit/core';
-import type { GraphCell } from './recurrent-graph.js';
+import type { GraphCell } from './graph-cell.js';
 import { exportOnnx, type OnnxExportLayer, type OnnxExportOptions, type OnnxExportSpec, type OnnxExportWeights } from './export-onnx.js';
 
 export interface ModelExportOptions extends OnnxExportOptions {

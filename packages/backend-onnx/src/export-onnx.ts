@@ -9,7 +9,8 @@
 
 import { gateCount } from '@rnnkit/core';
 import { encodeModel, FLOAT, GraphBuilder, INT32, INT64 } from './onnx-graph.js';
-import { addRecurrentNode, onnxGateOrder, type GraphCell } from './recurrent-graph.js';
+import type { GraphCell } from './graph-cell.js';
+import { addRecurrentNode, onnxGateOrder } from './recurrent-graph.js';
 
 export type OnnxExportLayer =
   | {

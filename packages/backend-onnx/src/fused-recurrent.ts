@@ -15,7 +15,7 @@ import type {
 } from '@rnnkit/core';
 import { classicCell } from '@rnnkit/core';
 import type { Handles } from './handles.js';
-import type { GraphCell } from './recurrent-graph.js';
+import type { GraphCell } from './graph-cell.js';
 import { recurrentBackward, recurrentForward, RecurrentSaved, type RecurrentInputs, type RecurrentWeights } from './recurrent.js';
 import type { SessionCache } from './session-cache.js';
 

@@ -16,7 +16,6 @@
 // gradients. The reverse direction is handled by reversing each sample's valid prefix (ReverseSequence),
 // running the forward-direction backward, and reversing dx back.
 
-import type { RnnNonlinearity } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { FLOAT, GraphBuilder, INT32, INT64, type GraphProto } from './onnx-graph.js';
 
@@ -24,10 +23,8 @@ import { FLOAT, GraphBuilder, INT32, INT64, type GraphProto } from './onnx-graph
  * What the graphs read of a cell: its kind and the options that change its equations. Core's
  * normalised cells (`{ kind: 'lstm', unitForgetBias }`, ...) fit; LSTM's init-only option is ignored.
  */
-export type GraphCell =
-  | { readonly kind: 'rnn'; readonly nonlinearity: RnnNonlinearity }
-  | { readonly kind: 'lstm'; readonly unitForgetBias?: boolean | undefined }
-  | { readonly kind: 'gru'; readonly resetAfter: boolean };
+export type { GraphCell } from './graph-cell.js';
+import type { GraphCell } from './graph-cell.js';
 
 /** The cell as part of a session key: one graph per set of equations. */
 export function graphCellKey(cell: GraphCell): string {
