@@ -1,24 +1,13 @@
 // Helpers for this package's tests (excluded from the build).
 
-import type { Backend, Tensor } from '@rnnkit/core';
+import { Rng, type Backend, type Tensor } from '@rnnkit/core';
 import type { JsBackend } from './backend.js';
 import { createJsBackend, type JsBackendOptions } from './index.js';
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32), so failures reproduce. */
+/** Deterministic uniform numbers in [lo, hi) from core's seeded Rng, so failures reproduce. */
 export function randoms(seed: number): (n: number, lo?: number, hi?: number) => Float64Array {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (n, lo = -1, hi = 1) => {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
-    return out;
-  };
+  const rng = new Rng(seed);
+  return (n, lo = -1, hi = 1) => Float64Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 
 export async function readF(be: Backend, t: Tensor): Promise<Float64Array> {

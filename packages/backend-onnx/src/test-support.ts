@@ -2,7 +2,7 @@
 // without core's checked wrapper in front, and await every kernel (some run ORT sessions).
 
 import { expect } from 'vitest';
-import type { Backend, CellConfig, CellSpec, FusedRecurrentKernel, Tensor } from '@rnnkit/core';
+import { Rng, type Backend, type CellConfig, type CellSpec, type FusedRecurrentKernel, type Tensor } from '@rnnkit/core';
 import { createOnnxBackend } from './onnx-backend.js';
 import type { OnnxBackend } from './onnx-backend.js';
 
@@ -43,21 +43,10 @@ export function recurrentParams(wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tens
   ]);
 }
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32), so failures reproduce. */
+/** Deterministic uniform numbers in [lo, hi) from core's seeded Rng, so failures reproduce. */
 export function randoms(seed: number): (n: number, lo?: number, hi?: number) => Float32Array {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (n, lo = -1, hi = 1) => {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
-    return out;
-  };
+  const rng = new Rng(seed);
+  return (n, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 
 /** Element-wise |a − e| ≤ atol + rtol·|e|, reporting the worst element on failure. */

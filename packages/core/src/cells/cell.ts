@@ -6,7 +6,7 @@
 //
 // A kind is one set of equations: options tune it (nonlinearity, α), they never switch to other
 // equations, so a fused kernel registered for a kind computes exactly that kind.
-import type { Activation, Awaitable, Tensor } from '../backend.js';
+import type { Backend, Tensor } from '../backend.js';
 import type { Initializer } from '../init.js';
 
 /** A cell and its normalised options, e.g. `{ kind: 'gru', resetAfter: true }`. */
@@ -44,21 +44,11 @@ export interface StateDecl {
   readonly shape: readonly number[];
 }
 
-/** The primitives a step may call (a subset of the backend contract; see backend.ts). */
-export interface CellOps {
-  matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Awaitable<Tensor>;
-  add(a: Tensor, b: Tensor): Awaitable<Tensor>;
-  sub(a: Tensor, b: Tensor): Awaitable<Tensor>;
-  mul(a: Tensor, b: Tensor): Awaitable<Tensor>;
-  affine(x: Tensor, scale: number, shift: number): Awaitable<Tensor>;
-  addRow(x: Tensor, b: Tensor): Awaitable<Tensor>;
-  sumRows(x: Tensor): Awaitable<Tensor>;
-  activation(f: Activation, x: Tensor): Awaitable<Tensor>;
-  activationGrad(f: Activation, y: Tensor, dy: Tensor): Awaitable<Tensor>;
-  slice(x: Tensor, axis: number, start: number, size: number): Awaitable<Tensor>;
-  concat(xs: readonly Tensor[], axis: number): Awaitable<Tensor>;
-  reshape(x: Tensor, shape: readonly number[]): Awaitable<Tensor>;
-}
+/** The primitives a step may call: the backend's, nothing else (their doc comments are in backend.ts). */
+export type CellOps = Pick<
+  Backend,
+  'matmul' | 'add' | 'sub' | 'mul' | 'affine' | 'addRow' | 'sumRows' | 'activation' | 'activationGrad' | 'slice' | 'concat' | 'reshape'
+>;
 
 /** One layer direction's parameters by local name. */
 export type CellParams = ReadonlyMap<string, Tensor>;
