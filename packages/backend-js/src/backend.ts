@@ -198,6 +198,52 @@ export class JsBackend implements Backend {
     return this.h.wrap(shape, tx.dtype, tx.data.slice());
   }
 
+  div(a: Tensor, b: Tensor): Tensor {
+    const ta = this.in('div', 'a', a);
+    return this.out(ta.shape, host.div(ta.data as F, this.floats('div', 'b', b)));
+  }
+
+  layerNorm(x: Tensor, eps: number): Tensor {
+    const tx = this.in('layerNorm', 'x', x);
+    return this.out(tx.shape, host.layerNorm(tx.data as F, tx.shape[1]!, eps));
+  }
+
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number): Tensor {
+    const tx = this.in('layerNormGrad', 'x', x);
+    return this.out(tx.shape, host.layerNormGrad(tx.data as F, this.floats('layerNormGrad', 'dy', dy), tx.shape[1]!, eps));
+  }
+
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+    const tx = this.in('conv2d', 'x', x);
+    const tw = this.in('conv2d', 'w', w);
+    const [B, C, H, W] = tx.shape as [number, number, number, number];
+    const [O, , k] = tw.shape as [number, number, number];
+    const b = bias ? this.floats('conv2d', 'bias', bias) : undefined;
+    return this.out([B, O, H, W], host.conv2d(tx.data as F, tw.data as F, b, { B, C, H, W, O, k }));
+  }
+
+  conv2dGradInput(dy: Tensor, w: Tensor): Tensor {
+    const td = this.in('conv2dGradInput', 'dy', dy);
+    const tw = this.in('conv2dGradInput', 'w', w);
+    const [B, O, H, W] = td.shape as [number, number, number, number];
+    const [, C, k] = tw.shape as [number, number, number];
+    return this.out([B, C, H, W], host.conv2dGradInput(td.data as F, tw.data as F, { B, C, H, W, O, k }));
+  }
+
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number): Tensor {
+    const tx = this.in('conv2dGradFilter', 'x', x);
+    const [B, C, H, W] = tx.shape as [number, number, number, number];
+    const O = dy.shape[1]!;
+    return this.out([O, C, kernelSize, kernelSize], host.conv2dGradFilter(tx.data as F, this.floats('conv2dGradFilter', 'dy', dy), { B, C, H, W, O, k: kernelSize }));
+  }
+
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean): Tensor {
+    // A tight loop: the recurrence is sequential per element, and one pass is already O(B·T·N).
+    const ta = this.in('linearScan', 'a', a);
+    const [B, T, N] = ta.shape as [number, number, number];
+    return this.out(ta.shape, host.linearScan(ta.data as F, this.floats('linearScan', 'b', b), this.floats('linearScan', 'h0', h0), B, T, N, reverse));
+  }
+
   // ---- dense and embedding ----------------------------------------------------------------
 
   denseForward(w: Tensor, b: Tensor, x: Tensor, training: boolean): { y: Tensor; saved?: Saved | undefined } {

@@ -1,4 +1,4 @@
-// The contract between @rnnkit/core and a compute backend (specification version 2).
+// The contract between @rnnkit/core and a compute backend (specification version 3).
 //
 // Two layers of kernels, as in Keras 3's backends (one generic `rnn()` loop, optional fused
 // `lstm()`/`gru()`):
@@ -19,7 +19,7 @@
 import type { CellConfig, CellSizes } from './cells/cell.js';
 
 /** Bumped whenever this interface changes incompatibly; backends declare the version they implement. */
-export const SPECIFICATION_VERSION = 2 as const;
+export const SPECIFICATION_VERSION = 3 as const;
 
 export type DType = 'float32' | 'int32';
 export type FloatArray = Float32Array | Float64Array;
@@ -186,7 +186,10 @@ export interface Backend {
   // are the gate algebra (1 − z, α·h, masks); addRow/sumRows are a bias and its gradient;
   // activation/activationGrad the nonlinearities and their derivatives from the output alone (so
   // backward keeps outputs, not pre-activations); slice/concat/reshape split gate blocks, pick a
-  // time step and join steps and directions. Layer norm and 2-D convolution join for the catalogue.
+  // time step and join steps and directions. Version 3 adds what the catalogue needs: div
+  // (minLSTM's normalised gates), layerNorm and its gradient (the layer-normalised LSTM),
+  // conv2d and its two gradients (ConvLSTM), and linearScan, the linear recurrence minGRU and
+  // minLSTM reduce to, which a backend may compute as a parallel (associative) scan.
 
   /** 2-D product: op(a) · op(b), op = transpose when asked. a: [M, K] (or [K, M]), b: [K, N] (or [N, K]) → [M, N] */
   matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Awaitable<Tensor>;
@@ -212,6 +215,27 @@ export interface Backend {
   concat(xs: readonly Tensor[], axis: number): Awaitable<Tensor>;
   /** Same data, new shape (same element count); a new handle the caller disposes on its own */
   reshape(x: Tensor, shape: readonly number[]): Awaitable<Tensor>;
+  /** Element-wise a / b, same shapes */
+  div(a: Tensor, b: Tensor): Awaitable<Tensor>;
+  /** x: [N, K] → (x − mean) / √(var + eps) per row, biased variance over the K features (layer norm without gain and shift) */
+  layerNorm(x: Tensor, eps: number): Awaitable<Tensor>;
+  /** x, dy: [N, K] → dx: [N, K], the gradient through y = layerNorm(x, eps) (row statistics recomputed from x) */
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number): Awaitable<Tensor>;
+  /**
+   * PyTorch conv2d (cross-correlation), stride 1, zero padding (k − 1)/2 ("same", k odd).
+   * x: [B, C, H, W], w: [O, C, k, k], bias: [O] or absent → y: [B, O, H, W]
+   */
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined): Awaitable<Tensor>;
+  /** dy: [B, O, H, W], w: [O, C, k, k] → dx: [B, C, H, W], the input gradient of conv2d */
+  conv2dGradInput(dy: Tensor, w: Tensor): Awaitable<Tensor>;
+  /** x: [B, C, H, W], dy: [B, O, H, W] → dw: [O, C, k, k], the filter gradient of conv2d */
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number): Awaitable<Tensor>;
+  /**
+   * The linear recurrence h_t = a_t ⊙ h_{t−1} + b_t from h0, over t = 0 … T−1 (reverse: t = T−1 … 0).
+   * a, b: [B, T, N], h0: [B, N] → h: [B, T, N], every step's state in original time order.
+   * (a, b) ∘ (a′, b′) = (a·a′, a′·b + b′) is associative, so a backend may scan in parallel.
+   */
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean): Awaitable<Tensor>;
 
   // ---- layers: forward/backward pairs ------------------------------------------------------------
   /** Dense (PyTorch Linear): x: [..., I], w: [U, I], b: [U] → y: [..., U] = x wᵀ + b (leading axes flattened) */

@@ -242,6 +242,78 @@ class CheckedBackend implements Backend {
     return this.keepInts(await this.inner.reshape(x, shape), ints && Int32Array.from(ints));
   }
 
+  div(a: Tensor, b: Tensor) {
+    this.t('div', 'a', a);
+    this.t('div', 'b', b);
+    this.sameShape('div', 'a', a, 'b', b);
+    return this.inner.div(a, b);
+  }
+
+  private eps(call: string, eps: number): void {
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) fail(call, `eps: expected a positive number, got ${JSON.stringify(eps)}`);
+  }
+
+  layerNorm(x: Tensor, eps: number) {
+    this.rank('layerNorm', 'x', this.t('layerNorm', 'x', x), 2, '[N, K]');
+    this.eps('layerNorm', eps);
+    return this.inner.layerNorm(x, eps);
+  }
+
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number) {
+    const call = 'layerNormGrad';
+    this.rank(call, 'x', this.t(call, 'x', x), 2, '[N, K]');
+    this.sameShape(call, 'x', x, 'dy', this.t(call, 'dy', dy));
+    this.eps(call, eps);
+    return this.inner.layerNormGrad(x, dy, eps);
+  }
+
+  private filter(call: string, w: Tensor, C: number | undefined): void {
+    this.rank(call, 'w', this.t(call, 'w', w), 4, '[O, C, k, k]');
+    const [, wc, k1, k2] = w.shape as [number, number, number, number];
+    if (k1 !== k2 || k1 % 2 !== 1) fail(call, `w: expected a square, odd kernel [O, C, k, k], got ${shapeString(w.shape)}`);
+    if (C !== undefined && wc !== C) fail(call, `w: expected ${C} input channels (x's axis 1), got ${shapeString(w.shape)}`);
+  }
+
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined) {
+    const call = 'conv2d';
+    this.rank(call, 'x', this.t(call, 'x', x), 4, '[B, C, H, W]');
+    this.filter(call, w, x.shape[1]);
+    if (bias !== undefined) {
+      this.rank(call, 'bias', this.t(call, 'bias', bias), 1, '[O]');
+      if (bias.shape[0] !== w.shape[0]) fail(call, `bias: expected [${w.shape[0]}] for w ${shapeString(w.shape)}, got ${shapeString(bias.shape)}`);
+    }
+    return this.inner.conv2d(x, w, bias);
+  }
+
+  conv2dGradInput(dy: Tensor, w: Tensor) {
+    const call = 'conv2dGradInput';
+    this.rank(call, 'dy', this.t(call, 'dy', dy), 4, '[B, O, H, W]');
+    this.filter(call, w, undefined);
+    if (w.shape[0] !== dy.shape[1]) fail(call, `w: expected ${dy.shape[1]} output channels (dy's axis 1), got ${shapeString(w.shape)}`);
+    return this.inner.conv2dGradInput(dy, w);
+  }
+
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number) {
+    const call = 'conv2dGradFilter';
+    this.rank(call, 'x', this.t(call, 'x', x), 4, '[B, C, H, W]');
+    this.rank(call, 'dy', this.t(call, 'dy', dy), 4, '[B, O, H, W]');
+    if (x.shape[0] !== dy.shape[0] || x.shape[2] !== dy.shape[2] || x.shape[3] !== dy.shape[3]) {
+      fail(call, `dy ${shapeString(dy.shape)} does not match x ${shapeString(x.shape)} on the batch and spatial axes`);
+    }
+    if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 !== 1) fail(call, `kernelSize: expected an odd positive integer, got ${JSON.stringify(kernelSize)}`);
+    return this.inner.conv2dGradFilter(x, dy, kernelSize);
+  }
+
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean) {
+    const call = 'linearScan';
+    this.rank(call, 'a', this.t(call, 'a', a), 3, '[B, T, N]');
+    this.sameShape(call, 'a', a, 'b', this.t(call, 'b', b));
+    this.rank(call, 'h0', this.t(call, 'h0', h0), 2, '[B, N]');
+    if (h0.shape[0] !== a.shape[0] || h0.shape[1] !== a.shape[2]) fail(call, `h0: expected [${a.shape[0]}, ${a.shape[2]}] for a ${shapeString(a.shape)}, got ${shapeString(h0.shape)}`);
+    if (typeof reverse !== 'boolean') fail(call, `reverse: expected true or false, got ${JSON.stringify(reverse)}`);
+    return this.inner.linearScan(a, b, h0, reverse);
+  }
+
   // ---- fused recurrent kernels ------------------------------------------------------------------
 
   private checkedKernel(kind: string, k: FusedRecurrentKernel): FusedRecurrentKernel {

@@ -3,6 +3,7 @@
 // fused graph (an ONNX Scan/Loop body, a WebGL program) or to export any cell.
 import type { Activation, Tensor } from './backend.js';
 import type { CellConfig, CellDefinition, CellOps, CellSizes } from './cells/cell.js';
+import { stepInputShape } from './cells/cell.js';
 
 /** A primitive call in a traced step: `op` with its inputs (node ids) and attributes. */
 export type TraceNode =
@@ -14,12 +15,22 @@ export type TraceNode =
   | { readonly id: number; readonly op: 'activationGrad'; readonly inputs: readonly [number, number]; readonly f: Activation; readonly shape: readonly number[] }
   | { readonly id: number; readonly op: 'slice'; readonly inputs: readonly [number]; readonly axis: number; readonly start: number; readonly size: number; readonly shape: readonly number[] }
   | { readonly id: number; readonly op: 'concat'; readonly inputs: readonly number[]; readonly axis: number; readonly shape: readonly number[] }
-  | { readonly id: number; readonly op: 'reshape'; readonly inputs: readonly [number]; readonly shape: readonly number[] };
+  | { readonly id: number; readonly op: 'reshape'; readonly inputs: readonly [number]; readonly shape: readonly number[] }
+  | { readonly id: number; readonly op: 'div'; readonly inputs: readonly [number, number]; readonly shape: readonly number[] }
+  | { readonly id: number; readonly op: 'layerNorm'; readonly inputs: readonly [number]; readonly eps: number; readonly shape: readonly number[] }
+  | { readonly id: number; readonly op: 'layerNormGrad'; readonly inputs: readonly [number, number]; readonly eps: number; readonly shape: readonly number[] }
+  /** inputs: x, w and, when the conv has one, bias */
+  | { readonly id: number; readonly op: 'conv2d'; readonly inputs: readonly number[]; readonly shape: readonly number[] }
+  | { readonly id: number; readonly op: 'conv2dGradInput'; readonly inputs: readonly [number, number]; readonly shape: readonly number[] }
+  | { readonly id: number; readonly op: 'conv2dGradFilter'; readonly inputs: readonly [number, number]; readonly kernelSize: number; readonly shape: readonly number[] };
 
-/** A graph input: x_t, a state (by index) or a parameter (by local name), with its shape. */
+/**
+ * A graph input with its shape: x_t, a state (by name) or a parameter (by local name); for a
+ * backward step also a cached tensor (`cache`, by index) and a state's incoming gradient (`dState`).
+ */
 export interface TraceInput {
   readonly id: number;
-  readonly kind: 'x' | 'state' | 'param';
+  readonly kind: 'x' | 'state' | 'param' | 'cache' | 'dState';
   readonly name: string;
   readonly shape: readonly number[];
 }
@@ -96,21 +107,69 @@ class TracingOps implements CellOps {
   reshape(x: Tensor, shape: readonly number[]) {
     return this.emit({ op: 'reshape', inputs: [TracingOps.id(x)], shape: [...shape] });
   }
+  div(a: Tensor, b: Tensor) {
+    return this.emit({ op: 'div', inputs: [TracingOps.id(a), TracingOps.id(b)], shape: a.shape });
+  }
+  layerNorm(x: Tensor, eps: number) {
+    return this.emit({ op: 'layerNorm', inputs: [TracingOps.id(x)], eps, shape: x.shape });
+  }
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number) {
+    return this.emit({ op: 'layerNormGrad', inputs: [TracingOps.id(x), TracingOps.id(dy)], eps, shape: x.shape });
+  }
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined) {
+    const inputs = [TracingOps.id(x), TracingOps.id(w), ...(bias ? [TracingOps.id(bias)] : [])];
+    return this.emit({ op: 'conv2d', inputs, shape: [x.shape[0]!, w.shape[0]!, x.shape[2]!, x.shape[3]!] });
+  }
+  conv2dGradInput(dy: Tensor, w: Tensor) {
+    return this.emit({ op: 'conv2dGradInput', inputs: [TracingOps.id(dy), TracingOps.id(w)], shape: [dy.shape[0]!, w.shape[1]!, dy.shape[2]!, dy.shape[3]!] });
+  }
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number) {
+    return this.emit({ op: 'conv2dGradFilter', inputs: [TracingOps.id(x), TracingOps.id(dy)], kernelSize, shape: [dy.shape[1]!, x.shape[1]!, kernelSize, kernelSize] });
+  }
 }
 
-/** Records one forward step of `cell` for batch size `batch` as a graph over its inputs. */
-export async function traceForwardStep(def: CellDefinition, cell: CellConfig, sizes: CellSizes, batch: number): Promise<CellTrace> {
+function traceInputs(def: CellDefinition, cell: CellConfig, sizes: CellSizes, batch: number) {
   const inputs: TraceInput[] = [];
   const input = (kind: TraceInput['kind'], name: string, shape: readonly number[]): Symbol => {
     const id = inputs.length;
     inputs.push({ id, kind, name, shape });
     return { id, shape, dtype: 'float32' };
   };
-  const x = input('x', 'x', [batch, sizes.inputSize]);
+  const x = input('x', 'x', [batch, ...stepInputShape(def, cell, sizes)]);
   const states = def.states(cell, sizes).map((s) => input('state', s.name, [batch, ...s.shape]));
   const params = new Map(def.params(cell, sizes).map((p) => [p.name, input('param', p.name, p.shape)] as const));
+  return { inputs, input, x, states, params };
+}
+
+const ids = (ts: readonly Tensor[]) => ts.map((t) => (t as Symbol).id);
+
+/** Records one forward step of `cell` for batch size `batch` as a graph over its inputs. */
+export async function traceForwardStep(def: CellDefinition, cell: CellConfig, sizes: CellSizes, batch: number): Promise<CellTrace> {
+  const { inputs, x, states, params } = traceInputs(def, cell, sizes, batch);
   const ops = new TracingOps(inputs.length);
   const r = await def.forward(ops, cell, params, x, states);
-  const ids = (ts: readonly Tensor[]) => ts.map((t) => (t as Symbol).id);
   return { inputs, nodes: ops.nodes, states: ids(r.states), cache: ids(r.cache) };
+}
+
+export interface CellBackwardTrace {
+  /** x, states, params, then the forward step's cache (kind `cache`, name its index) and dStates. */
+  readonly inputs: readonly TraceInput[];
+  readonly nodes: readonly TraceNode[];
+  /** Ids of dx, of the previous states' gradients, and of each parameter's gradient (by local name). */
+  readonly dx: number;
+  readonly dStates: readonly number[];
+  readonly grads: ReadonlyMap<string, number>;
+}
+
+/** Records one backward step; the cache's shapes come from tracing the forward step. */
+export async function traceBackwardStep(def: CellDefinition, cell: CellConfig, sizes: CellSizes, batch: number): Promise<CellBackwardTrace> {
+  const fwd = await traceForwardStep(def, cell, sizes, batch);
+  const shapeOf = (id: number) => (fwd.inputs.find((i) => i.id === id) ?? fwd.nodes.find((n) => n.id === id))!.shape;
+  const { inputs, input, x, states, params } = traceInputs(def, cell, sizes, batch);
+  const cache = fwd.cache.map((id, j) => input('cache', String(j), shapeOf(id)));
+  const dNext = def.states(cell, sizes).map((s) => input('dState', s.name, [batch, ...s.shape]));
+  const ops = new TracingOps(inputs.length);
+  const r = await def.backward(ops, cell, params, x, states, cache, dNext);
+  const id = (t: Tensor) => (t as Symbol).id;
+  return { inputs, nodes: ops.nodes, dx: id(r.dx), dStates: ids(r.dStates), grads: new Map([...r.grads].map(([k, t]) => [k, id(t)])) };
 }

@@ -1,9 +1,9 @@
 // The primitives as a cell step sees them: every tensor a step creates is recorded, so the loop
 // frees whatever the step did not hand back (like tf.tidy), and a cell never disposes by hand.
 import type { Activation, Backend, Tensor } from './backend.js';
-import type { CellOps } from './cells/cell.js';
+import type { SequenceOps } from './cells/cell.js';
 
-export class TrackingOps implements CellOps {
+export class TrackingOps implements SequenceOps {
   private readonly created = new Set<Tensor>();
 
   constructor(private readonly b: Backend) {}
@@ -49,6 +49,28 @@ export class TrackingOps implements CellOps {
   }
   reshape(x: Tensor, shape: readonly number[]): Promise<Tensor> {
     return this.track(this.b.reshape(x, shape));
+  }
+
+  div(a: Tensor, b: Tensor): Promise<Tensor> {
+    return this.track(this.b.div(a, b));
+  }
+  layerNorm(x: Tensor, eps: number): Promise<Tensor> {
+    return this.track(this.b.layerNorm(x, eps));
+  }
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number): Promise<Tensor> {
+    return this.track(this.b.layerNormGrad(x, dy, eps));
+  }
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined): Promise<Tensor> {
+    return this.track(this.b.conv2d(x, w, bias));
+  }
+  conv2dGradInput(dy: Tensor, w: Tensor): Promise<Tensor> {
+    return this.track(this.b.conv2dGradInput(dy, w));
+  }
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number): Promise<Tensor> {
+    return this.track(this.b.conv2dGradFilter(x, dy, kernelSize));
+  }
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean): Promise<Tensor> {
+    return this.track(this.b.linearScan(a, b, h0, reverse));
   }
 
   /** Tracks a tensor made outside the primitives (zeros) as if this scope had created it. */

@@ -20,6 +20,8 @@ export interface CellSizes {
   /** Features of x_t (channels for image cells). */
   readonly inputSize: number;
   readonly hiddenSize: number;
+  /** Height and width of image inputs (ConvLSTM), read from x at run time; absent for vector cells. */
+  readonly spatial?: readonly [number, number] | undefined;
 }
 
 /** How a parameter starts (CELLS.md, "Initial values"). */
@@ -47,8 +49,28 @@ export interface StateDecl {
 /** The primitives a step may call: the backend's, nothing else (their doc comments are in backend.ts). */
 export type CellOps = Pick<
   Backend,
-  'matmul' | 'add' | 'sub' | 'mul' | 'affine' | 'addRow' | 'sumRows' | 'activation' | 'activationGrad' | 'slice' | 'concat' | 'reshape'
+  | 'matmul'
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'affine'
+  | 'addRow'
+  | 'sumRows'
+  | 'activation'
+  | 'activationGrad'
+  | 'slice'
+  | 'concat'
+  | 'reshape'
+  | 'layerNorm'
+  | 'layerNormGrad'
+  | 'conv2d'
+  | 'conv2dGradInput'
+  | 'conv2dGradFilter'
 >;
+
+/** What a whole-sequence form (`CellDefinition.sequence`) may call: the step primitives and the linear scan. */
+export type SequenceOps = CellOps & Pick<Backend, 'linearScan'>;
 
 /** One layer direction's parameters by local name. */
 export type CellParams = ReadonlyMap<string, Tensor>;
@@ -75,6 +97,8 @@ export interface StepBackward {
  */
 export interface CellDefinition<C extends CellConfig = CellConfig> {
   readonly kind: C['kind'];
+  /** Axes of one sample's x_t: 1 for feature vectors [I] (the default), 3 for images [C, H, W]. */
+  readonly inputRank?: 1 | 3;
   /** Checks user options (every key must be one this cell defines) and fills defaults. `where` prefixes errors. */
   configure(options: Readonly<Record<string, unknown>>, where: string): C;
   /** Parameters of one layer direction, in state_dict order. */
@@ -104,4 +128,11 @@ export function param(p: CellParams, name: string): Tensor {
   const t = p.get(name);
   if (!t) throw new Error(`cell step: missing parameter '${name}' (have ${[...p.keys()].join(', ')})`);
   return t;
+}
+
+/** One sample's x_t shape: [I], or [C, H, W] for image cells. */
+export function stepInputShape(def: CellDefinition, _cell: CellConfig, sizes: CellSizes): readonly number[] {
+  if ((def.inputRank ?? 1) === 1) return [sizes.inputSize];
+  if (!sizes.spatial) throw new Error(`${def.kind}: image sizes (height, width) are needed for its input shape`);
+  return [sizes.inputSize, ...sizes.spatial];
 }

@@ -159,3 +159,171 @@ export function sumSquares(xs: readonly FloatArray[]): number {
   for (const x of xs) for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
   return s;
 }
+
+export function div<A extends FloatArray>(a: A, b: FloatArray): A {
+  const out = allocLike(a, a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! / b[i]!;
+  return out;
+}
+
+/** Mean and 1/√(var + eps) of row r of x: [N, K] (biased variance, two passes for accuracy). */
+function rowMoments(x: FloatArray, r: number, K: number, eps: number): [number, number] {
+  let mean = 0;
+  for (let k = 0; k < K; k++) mean += x[r * K + k]!;
+  mean /= K;
+  let v = 0;
+  for (let k = 0; k < K; k++) {
+    const d = x[r * K + k]! - mean;
+    v += d * d;
+  }
+  return [mean, 1 / Math.sqrt(v / K + eps)];
+}
+
+/** x: [N, K] → (x − mean) / √(var + eps) per row */
+export function layerNorm<A extends FloatArray>(x: A, K: number, eps: number): A {
+  const out = allocLike(x, x.length);
+  for (let r = 0; r < x.length / K; r++) {
+    const [mean, rstd] = rowMoments(x, r, K, eps);
+    for (let k = 0; k < K; k++) out[r * K + k] = (x[r * K + k]! - mean) * rstd;
+  }
+  return out;
+}
+
+/** dx = rstd · (dy − mean(dy) − x̂ · mean(dy ⊙ x̂)) per row, x̂ the normalised row */
+export function layerNormGrad<A extends FloatArray>(x: A, dy: FloatArray, K: number, eps: number): A {
+  const out = allocLike(x, x.length);
+  for (let r = 0; r < x.length / K; r++) {
+    const [mean, rstd] = rowMoments(x, r, K, eps);
+    let mdy = 0;
+    let mdyx = 0;
+    for (let k = 0; k < K; k++) {
+      const g = dy[r * K + k]!;
+      mdy += g;
+      mdyx += g * (x[r * K + k]! - mean) * rstd;
+    }
+    mdy /= K;
+    mdyx /= K;
+    for (let k = 0; k < K; k++) out[r * K + k] = rstd * (dy[r * K + k]! - mdy - (x[r * K + k]! - mean) * rstd * mdyx);
+  }
+  return out;
+}
+
+/** Sizes of a "same" conv2d: x [B, C, H, W], w [O, C, k, k]. */
+export interface Conv2dSizes {
+  readonly B: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly O: number;
+  readonly k: number;
+}
+
+/** y[b, o, i, j] = bias[o] + Σ_c,u,v x[b, c, i + u − p, j + v − p] · w[o, c, u, v], p = (k − 1)/2, zero outside */
+export function conv2d<A extends FloatArray>(x: A, w: FloatArray, bias: FloatArray | undefined, s: Conv2dSizes): A {
+  const { B, C, H, W, O, k } = s;
+  const p = (k - 1) >> 1;
+  const out = allocLike(x, B * O * H * W);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const ob = (b * O + o) * H * W;
+      if (bias) out.fill(bias[o]!, ob, ob + H * W);
+      for (let c = 0; c < C; c++) {
+        const xb = (b * C + c) * H * W;
+        for (let u = 0; u < k; u++) {
+          for (let v = 0; v < k; v++) {
+            const wv = w[((o * C + c) * k + u) * k + v]!;
+            const i0 = Math.max(0, p - u);
+            const i1 = Math.min(H, H + p - u);
+            const j0 = Math.max(0, p - v);
+            const j1 = Math.min(W, W + p - v);
+            for (let i = i0; i < i1; i++) {
+              const xr = xb + (i + u - p) * W + (v - p);
+              const or = ob + i * W;
+              for (let j = j0; j < j1; j++) out[or + j] = out[or + j]! + wv * x[xr + j]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** dx[b, c, i', j'] = Σ_o,u,v dy[b, o, i' − u + p, j' − v + p] · w[o, c, u, v] */
+export function conv2dGradInput<A extends FloatArray>(dy: A, w: FloatArray, s: Conv2dSizes): A {
+  const { B, C, H, W, O, k } = s;
+  const p = (k - 1) >> 1;
+  const out = allocLike(dy, B * C * H * W);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const ob = (b * O + o) * H * W;
+      for (let c = 0; c < C; c++) {
+        const xb = (b * C + c) * H * W;
+        for (let u = 0; u < k; u++) {
+          for (let v = 0; v < k; v++) {
+            const wv = w[((o * C + c) * k + u) * k + v]!;
+            const i0 = Math.max(0, p - u);
+            const i1 = Math.min(H, H + p - u);
+            const j0 = Math.max(0, p - v);
+            const j1 = Math.min(W, W + p - v);
+            for (let i = i0; i < i1; i++) {
+              const xr = xb + (i + u - p) * W + (v - p);
+              const or = ob + i * W;
+              for (let j = j0; j < j1; j++) out[xr + j] = out[xr + j]! + wv * dy[or + j]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** dw[o, c, u, v] = Σ_b,i,j dy[b, o, i, j] · x[b, c, i + u − p, j + v − p] */
+export function conv2dGradFilter<A extends FloatArray>(x: A, dy: FloatArray, s: Conv2dSizes): A {
+  const { B, C, H, W, O, k } = s;
+  const p = (k - 1) >> 1;
+  const out = allocLike(x, O * C * k * k);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const ob = (b * O + o) * H * W;
+      for (let c = 0; c < C; c++) {
+        const xb = (b * C + c) * H * W;
+        for (let u = 0; u < k; u++) {
+          for (let v = 0; v < k; v++) {
+            const i0 = Math.max(0, p - u);
+            const i1 = Math.min(H, H + p - u);
+            const j0 = Math.max(0, p - v);
+            const j1 = Math.min(W, W + p - v);
+            let acc = 0;
+            for (let i = i0; i < i1; i++) {
+              const xr = xb + (i + u - p) * W + (v - p);
+              const or = ob + i * W;
+              for (let j = j0; j < j1; j++) acc += dy[or + j]! * x[xr + j]!;
+            }
+            const at = ((o * C + c) * k + u) * k + v;
+            out[at] = out[at]! + acc;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** a, b: [B, T, N], h0: [B, N] → h: [B, T, N], h_t = a_t ⊙ h_{t−1} + b_t (reverse: from t = T − 1 down) */
+export function linearScan<A extends FloatArray>(a: A, b: FloatArray, h0: FloatArray, B: number, T: number, N: number, reverse: boolean): A {
+  const out = allocLike(a, B * T * N);
+  for (let s = 0; s < B; s++) {
+    for (let n = 0; n < N; n++) {
+      let h = h0[s * N + n]!;
+      for (let k = 0; k < T; k++) {
+        const t = reverse ? T - 1 - k : k;
+        const at = (s * T + t) * N + n;
+        h = a[at]! * h + b[at]!;
+        out[at] = h;
+      }
+    }
+  }
+  return out;
+}
