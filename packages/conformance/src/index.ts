@@ -16,6 +16,7 @@ import { describeLossTraces } from './loss-trace.js';
 import { describeLeaks } from './leaks.js';
 import { describeBadInput } from './bad-input.js';
 import { describeIdentity } from './identity.js';
+import { describePrimitives } from './primitives.js';
 import type { ConformanceOptions, Suite } from './suite.js';
 import { toleranceFor } from './tolerance.js';
 
@@ -67,6 +68,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
     };
     describe(`${declared.name} (${declared.precision}, ${declared.device})`, () => {
       describeIdentity(s);
+      describePrimitives(s);
       describeGolden(s);
       describeFiniteDifferences(s);
       describeReferenceFormulas(s);
