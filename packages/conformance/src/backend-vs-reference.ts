@@ -7,7 +7,7 @@ import { Rng, type Backend, type Tensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { randomArray, roundF32, take } from './host.js';
 import { checkShape, randomDirectionProblem, randomProblem, runDirection, runLayer, type DirectionProblem } from './recurrent-harness.js';
-import { ALL_CELLS, declaredPaths, describeConfig, type Suite } from './suite.js';
+import { ALL_CELLS, CATALOGUE_CELLS, declaredPaths, describeConfig, frameFor, type Suite } from './suite.js';
 
 type Results = Record<string, Float64Array | undefined>;
 
@@ -45,8 +45,9 @@ function r32(rng: Rng, n: number, scale = 1): Float64Array {
 export function describeBackendVsReference(s: Suite): void {
   const { tol, caps } = s;
   describe('backend vs float64 reference', () => {
-    for (const [ci, cell] of ALL_CELLS.entries()) {
-      for (const [vi, v] of VARIANTS.entries()) {
+    for (const [ci, cell] of [...ALL_CELLS, ...CATALOGUE_CELLS].entries()) {
+      // One direction with the classic parameter layout; every cell runs in the composed layer below.
+      if (ALL_CELLS.includes(cell)) for (const [vi, v] of VARIANTS.entries()) {
         for (const path of declaredPaths(s, cell))
         it(`${describeConfig(cell)} one direction (${path}), ${v.name}: y, hT, cT${caps.training ? ', dx, dh0, dc0, dWIh, dWHh, dBIh, dBHh' : ''}`, async () => {
           const random = randomDirectionProblem({
@@ -80,6 +81,7 @@ export function describeBackendVsReference(s: Suite): void {
           bidirectional: true,
           lengths: Int32Array.from([5, 2, 3]),
           initialState: true,
+          frame: frameFor(cell),
           seed: 200 + ci,
         });
         await againstReference(s, `${describeConfig(cell)} stacked bidirectional (${path})`, 'by name', async (b) => {

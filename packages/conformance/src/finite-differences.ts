@@ -6,7 +6,7 @@ import { Rng, type Backend, type LossResult, type Tensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import { dot, randomArray, take } from './host.js';
 import { layerLoss, randomProblem, runLayer, type LayerProblem } from './recurrent-harness.js';
-import { ALL_CELLS, describeConfig, type Suite } from './suite.js';
+import { ALL_CELLS, CATALOGUE_CELLS, describeConfig, frameFor, type Suite } from './suite.js';
 import { FINITE_DIFFERENCE_EPS, FINITE_DIFFERENCE_TOLERANCE } from './tolerance.js';
 
 const EPS = FINITE_DIFFERENCE_EPS;
@@ -57,9 +57,10 @@ async function checkLoss(
 
 export function describeFiniteDifferences(s: Suite): void {
   describe('finite differences of the float64 reference', () => {
-    for (const cell of ALL_CELLS) {
+    for (const cell of [...ALL_CELLS, ...CATALOGUE_CELLS]) {
+      const frame = frameFor(cell);
       it(`${describeConfig(cell)}: one layer, plain (fused where the reference has it, and generic)`, async () => {
-        const p = randomProblem({ cell, B: 2, T: 3, inputSize: 3, hiddenSize: 3, seed: 11 });
+        const p = randomProblem({ cell, B: 2, T: 3, inputSize: 3, hiddenSize: 3, frame, seed: 11 });
         await checkLayer(s.reference, p, `${describeConfig(cell)} plain`);
         await checkLayer(s.reference, p, `${describeConfig(cell)} plain (generic)`, false);
       });
@@ -69,11 +70,13 @@ export function describeFiniteDifferences(s: Suite): void {
           B: 2,
           T: 3,
           inputSize: 2,
-          hiddenSize: 2,
+          // projSize 2 needs a larger hidden size; ConvLSTM's kernels are large enough with 1 channel
+          hiddenSize: cell.projSize !== undefined ? 3 : cell.kind === 'convLstm' ? 1 : 2,
           numLayers: 2,
           bidirectional: true,
           lengths: Int32Array.from([3, 2]),
           initialState: true,
+          frame: frame && [2, 3],
           seed: 12,
         });
         await checkLayer(s.reference, p, `${describeConfig(cell)} stacked bidirectional lengths`);

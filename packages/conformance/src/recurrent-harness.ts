@@ -15,6 +15,7 @@ import {
   recurrentLayerForward,
   recurrentParamShapes,
   disposeRecurrentSaved,
+  sizesOf,
   type GenericSaved,
   type RecurrentConfig,
 } from '@rnnkit/core/internal';
@@ -25,6 +26,8 @@ export interface LayerProblem {
   readonly cfg: RecurrentConfig;
   readonly B: number;
   readonly T: number;
+  /** Frame height and width for image cells (ConvLSTM): x is [B, T, C, H, W]. */
+  readonly frame?: readonly [number, number] | undefined;
   /** By PyTorch state_dict name. */
   readonly params: Map<string, Float64Array>;
   /** x: [B, T, I] */
@@ -68,9 +71,11 @@ function uploadParams(b: Backend, p: LayerProblem): Map<string, Tensor> {
 }
 
 /** The cell's per-sample state shapes (h; h, c) for layer 0. */
-function stateShapes(cfg: RecurrentConfig): (readonly number[])[] {
-  return cfg.def.states(cfg.cell, { inputSize: cfg.inputSize, hiddenSize: cfg.hiddenSize }).map((s) => s.shape);
+export function stateShapes(cfg: RecurrentConfig, frame?: readonly [number, number]): (readonly number[])[] {
+  return cfg.def.states(cfg.cell, sizesOf(cfg, 0, frame)).map((s) => s.shape);
 }
+
+const count = (shape: readonly number[]) => shape.reduce((a, c) => a * c, 1);
 
 /** The cell's configuration from its kind and options, checked by its definition. */
 export function cellConfig(kind: string, options: Readonly<Record<string, unknown>> = {}): { def: RecurrentConfig['def']; cell: CellConfig } {
@@ -86,10 +91,11 @@ export function pathsFor(b: Backend, cell: CellConfig): ('fused' | 'generic')[] 
 /** Forward (and, with `backward`, backward) of the composed layer; everything is disposed. */
 export async function runLayer(b: Backend, p: LayerProblem, backward: boolean, fused = true): Promise<{ out: LayerOutputs; grads?: LayerGrads }> {
   const { cfg, B, T } = p;
-  const shapes = stateShapes(cfg);
+  const frame = p.frame ?? [];
+  const shapes = stateShapes(cfg, p.frame);
   const two = shapes.length > 1;
   const params = uploadParams(b, p);
-  const x = upload(b, p.x, [B, T, cfg.inputSize]);
+  const x = upload(b, p.x, [B, T, cfg.inputSize, ...frame]);
   const h0 = p.h0?.map((v) => upload(b, v, [B, ...shapes[0]!]));
   const c0 = two ? p.c0?.map((v) => upload(b, v, [B, ...shapes[1]!])) : undefined;
   const fwd = await recurrentLayerForward(b, cfg, params, { x, states: [h0, c0].slice(0, shapes.length), lengths: p.lengths, training: backward, fused });
@@ -105,7 +111,7 @@ export async function runLayer(b: Backend, p: LayerProblem, backward: boolean, f
   let grads: LayerGrads | undefined;
   if (backward) {
     const dirs = directionCount(cfg);
-    const dy = p.dy ? upload(b, p.dy, [B, T, dirs * outputFeatures(cfg)]) : undefined;
+    const dy = p.dy ? upload(b, p.dy, [B, T, dirs * outputFeatures(cfg), ...frame]) : undefined;
     const dhT = p.dhT?.map((v) => upload(b, v, [B, ...shapes[0]!]));
     const dcT = two ? p.dcT?.map((v) => upload(b, v, [B, ...shapes[1]!])) : undefined;
     const g = await recurrentLayerBackward(b, cfg, fwd.saved!, { dy, dStates: [dhT, dcT].slice(0, shapes.length) });
@@ -145,6 +151,8 @@ export interface ProblemOptions {
   readonly lengths?: Int32Array | undefined;
   /** Pass random initial states. */
   readonly initialState?: boolean;
+  /** Frame height and width for image cells. */
+  readonly frame?: readonly [number, number];
   readonly seed: number;
 }
 
@@ -167,21 +175,23 @@ export function randomProblem(o: ProblemOptions): LayerProblem {
   const params = new Map<string, Float64Array>();
   for (const { name, shape } of recurrentParamShapes(cfg)) params.set(name, r(shape.reduce((a, c) => a * c, 1), 0.6));
   const S = cfg.numLayers * directionCount(cfg);
-  const H = cfg.hiddenSize;
-  const lstm = stateShapes(cfg).length > 1;
-  const states = () => Array.from({ length: S }, () => r(o.B * H, 0.8));
+  const shapes = stateShapes(cfg, o.frame);
+  const lstm = shapes.length > 1;
+  const states = (j: number) => Array.from({ length: S }, () => r(o.B * count(shapes[j]!), 0.8));
+  const pixels = count(o.frame ?? []);
   return {
     cfg,
     B: o.B,
     T: o.T,
+    frame: o.frame,
     params,
-    x: r(o.B * o.T * o.inputSize),
-    h0: o.initialState ? states() : undefined,
-    c0: o.initialState && lstm ? states() : undefined,
+    x: r(o.B * o.T * o.inputSize * pixels),
+    h0: o.initialState ? states(0) : undefined,
+    c0: o.initialState && lstm ? states(1) : undefined,
     lengths: o.lengths,
-    dy: r(o.B * o.T * directionCount(cfg) * outputFeatures(cfg)),
-    dhT: states(),
-    dcT: lstm ? states() : undefined,
+    dy: r(o.B * o.T * directionCount(cfg) * outputFeatures(cfg) * pixels),
+    dhT: states(0),
+    dcT: lstm ? states(1) : undefined,
   };
 }
 

@@ -33,9 +33,32 @@ export const ALL_CELLS: readonly CellConfig[] = [
   { kind: 'ctrnn', alpha: 0.3, nonlinearity: 'tanh' },
 ];
 
-/** The paths a cell runs on for a backend that declared `fusedKinds`: generic always, fused when declared. */
+/**
+ * The catalogue's other cells, each in a configuration with every parameter it has; the layer
+ * tests (finite differences, backend against reference) run them beside ALL_CELLS. ConvLSTM
+ * runs on small frames (`frame`).
+ */
+export const CATALOGUE_CELLS: readonly CellConfig[] = [
+  { kind: 'lstm', unitForgetBias: false, projSize: 2 },
+  { kind: 'lstm', unitForgetBias: false, peephole: true },
+  { kind: 'lstm', unitForgetBias: false, layerNorm: true },
+  { kind: 'jordan', outputSize: 3, nonlinearity: 'tanh' },
+  { kind: 'minGru' },
+  { kind: 'minLstm' },
+  { kind: 'convLstm', kernelSize: 3, unitForgetBias: false },
+];
+
+/** Frame size the suite gives image cells. */
+export function frameFor(cell: CellConfig): readonly [number, number] | undefined {
+  return (cellDefinition(cell.kind).inputRank ?? 1) === 3 ? [3, 4] : undefined;
+}
+
+/**
+ * The paths a cell runs on: generic always; `fused` (the fast path) when the backend declared a
+ * kernel for the kind or the cell has a sequence form of its own.
+ */
 export function declaredPaths(s: Pick<Suite, 'fusedKinds'>, cell: CellConfig): ('fused' | 'generic')[] {
-  return s.fusedKinds.includes(cell.kind) ? ['fused', 'generic'] : ['generic'];
+  return s.fusedKinds.includes(cell.kind) || cellDefinition(cell.kind).sequence ? ['fused', 'generic'] : ['generic'];
 }
 
 /** `lstm`, `gru(resetAfter)`, `ctrnn(α 0.3, tanh)`: the cell's own description. */

@@ -8,6 +8,7 @@
 import type { Backend, FusedKernels, FusedRecurrentKernel, Saved, Tensor } from './backend.js';
 import type { CellConfig, CellDefinition, CellSizes, ParamDecl } from './cells/cell.js';
 import { disposeGenericSaved, genericBackward, genericForward, type GenericSaved } from './recurrent-loop.js';
+import { disposeSequenceSaved, sequenceBackward, sequenceForward, type SequenceSaved } from './sequence-path.js';
 
 export interface RecurrentConfig {
   readonly def: CellDefinition;
@@ -35,10 +36,20 @@ export function outputFeatures(cfg: RecurrentConfig): number {
   return cfg.def.states(cfg.cell, sizesOf(cfg, 0))[0]!.shape[0]!;
 }
 
-/** Sizes of stacked layer k: the first reads the layer's input, later ones D × the output. */
-export function sizesOf(cfg: RecurrentConfig, layer: number): CellSizes {
-  const inputSize = layer === 0 ? cfg.inputSize : directionCount(cfg) * cfg.def.states(cfg.cell, { inputSize: cfg.inputSize, hiddenSize: cfg.hiddenSize })[0]!.shape[0]!;
-  return { inputSize, hiddenSize: cfg.hiddenSize };
+/**
+ * Sizes of stacked layer k: the first reads the layer's input, later ones D × the output. Image
+ * cells take the frame size from x; channel counts do not depend on it, so without one (counting
+ * parameters and features) a 1 × 1 frame stands in.
+ */
+export function sizesOf(cfg: RecurrentConfig, layer: number, spatial?: readonly [number, number]): CellSizes {
+  const frame = (cfg.def.inputRank ?? 1) === 3 ? (spatial ?? ([1, 1] as const)) : undefined;
+  const inputSize = layer === 0 ? cfg.inputSize : directionCount(cfg) * cfg.def.states(cfg.cell, { inputSize: cfg.inputSize, hiddenSize: cfg.hiddenSize, spatial: frame })[0]!.shape[0]!;
+  return frame ? { inputSize, hiddenSize: cfg.hiddenSize, spatial: frame } : { inputSize, hiddenSize: cfg.hiddenSize };
+}
+
+/** The frame size of x: [B, T, C, H, W] for image cells, else undefined. */
+export function spatialOf(cfg: RecurrentConfig, x: Tensor): readonly [number, number] | undefined {
+  return (cfg.def.inputRank ?? 1) === 3 ? [x.shape[3]!, x.shape[4]!] : undefined;
 }
 
 /** Every parameter's declaration with its full name, in PyTorch's state_dict order. */
@@ -90,7 +101,10 @@ export interface RecurrentLayerArgs {
   readonly fused?: boolean | undefined;
 }
 
-type DirectionSaved = { readonly path: 'fused'; readonly kernel: FusedRecurrentKernel; readonly saved: Saved } | { readonly path: 'generic'; readonly saved: GenericSaved };
+type DirectionSaved =
+  | { readonly path: 'fused'; readonly kernel: FusedRecurrentKernel; readonly saved: Saved }
+  | { readonly path: 'sequence'; readonly saved: SequenceSaved }
+  | { readonly path: 'generic'; readonly saved: GenericSaved };
 
 /** What the composed layer keeps for backward. Free with `disposeRecurrentSaved`. */
 export interface RecurrentLayerSaved {
@@ -111,7 +125,10 @@ export async function recurrentLayerForward(backend: Backend, cfg: RecurrentConf
   const dirs = directionCount(cfg);
   const nStates = cfg.def.states(cfg.cell, sizesOf(cfg, 0)).length;
   checkStates(args.states, cfg, nStates);
+  // Fast paths first: the backend's fused kernel, else the cell's own sequence form.
   const kernel = args.fused === false ? undefined : fusedKernelFor(backend.fused, cfg.cell);
+  const sequence = args.fused !== false && !kernel && cfg.def.sequence !== undefined;
+  const spatial = spatialOf(cfg, args.x);
   const finals: Tensor[][] = Array.from({ length: nStates }, () => []);
   const savedDirs: DirectionSaved[][] = [];
   let input = args.x;
@@ -131,11 +148,15 @@ export async function recurrentLayerForward(backend: Backend, cfg: RecurrentConf
       const p = directionParams(cfg, params, k, d);
       const fwdArgs = { x: input, states: args.states?.map((s) => s?.[idx]), lengths: args.lengths, reverse: d === 1, training: args.training };
       let r;
+      const sizes = sizesOf(cfg, k, spatial);
       if (kernel) {
-        r = await kernel.forward({ cell: cfg.cell, sizes: sizesOf(cfg, k), params: p, ...fwdArgs });
+        r = await kernel.forward({ cell: cfg.cell, sizes, params: p, ...fwdArgs });
         if (r.saved) layerSaved.push({ path: 'fused', kernel, saved: r.saved });
+      } else if (sequence) {
+        r = await sequenceForward(backend, cfg.def, cfg.cell, sizes, p, fwdArgs);
+        if (r.saved) layerSaved.push({ path: 'sequence', saved: r.saved });
       } else {
-        r = await genericForward(backend, cfg.def, cfg.cell, sizesOf(cfg, k), p, fwdArgs);
+        r = await genericForward(backend, cfg.def, cfg.cell, sizes, p, fwdArgs);
         if (r.saved) layerSaved.push({ path: 'generic', saved: r.saved });
       }
       ys.push(r.y);
@@ -187,7 +208,12 @@ export async function recurrentLayerBackward(
       const dyDir = dy && dirs === 2 ? await backend.slice(dy, 2, d * O, O) : dy;
       const dStates = args.dStates?.map((s) => s?.[idx]);
       const ds = layerSaved[d]!;
-      const g = ds.path === 'fused' ? await ds.kernel.backward({ saved: ds.saved, dy: dyDir, dStates }) : await genericBackward(backend, ds.saved, { dy: dyDir, dStates });
+      const g =
+        ds.path === 'fused'
+          ? await ds.kernel.backward({ saved: ds.saved, dy: dyDir, dStates })
+          : ds.path === 'sequence'
+            ? await sequenceBackward(backend, ds.saved, { dy: dyDir, dStates })
+            : await genericBackward(backend, ds.saved, { dy: dyDir, dStates });
       if (dyDir && dyDir !== dy) backend.dispose(dyDir);
       const s = paramSuffix(k, d);
       for (const [name, t] of g.grads) grads.set(`${name}_${s}`, t);
@@ -219,6 +245,7 @@ export function disposeRecurrentSaved(backend: Backend, saved: RecurrentLayerSav
   for (const layer of saved.directions) {
     for (const d of layer) {
       if (d.path === 'fused') backend.disposeSaved(d.saved);
+      else if (d.path === 'sequence') disposeSequenceSaved(backend, d.saved);
       else disposeGenericSaved(backend, d.saved);
     }
   }

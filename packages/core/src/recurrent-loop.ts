@@ -75,7 +75,9 @@ export async function genericForward(
   const inShape = args.x.shape.slice(2);
   const stateShapes = def.states(cell, sizes).map((s) => s.shape);
   const ops = new TrackingOps(b);
-  const masks = buildMasks(b, args.lengths, T, stateShapes);
+  // Masks in each state's shape, and in x_t's: padded steps run on x_t = 0, so garbage there can
+  // never overflow into a NaN that a 0 of the mask would not remove (0 · NaN = NaN).
+  const masks = buildMasks(b, args.lengths, T, [...stateShapes, inShape]);
   // Own copies of the initial states: Saved must not alias a handle the caller may dispose.
   let states: Tensor[] = [];
   for (const [j, shape] of stateShapes.entries()) {
@@ -88,7 +90,8 @@ export async function genericForward(
   const keep = new Set<Tensor>(initial);
   for (let k = 0; k < T; k++) {
     const t = args.reverse ? T - 1 - k : k;
-    const xt = await ops.reshape(await ops.slice(args.x, 1, t, 1), [B, ...inShape]);
+    const xRaw = await ops.reshape(await ops.slice(args.x, 1, t, 1), [B, ...inShape]);
+    const xt = masks ? await ops.mul(masks.get(maskKey(t, inShape))!, xRaw) : xRaw;
     const r = await def.forward(ops, cell, params, xt, states);
     let next = r.states;
     let y = next[0]!;
@@ -167,7 +170,8 @@ export async function genericBackward(b: Backend, saved: GenericSaved, args: Omi
       const acc = grads.get(name);
       grads.set(name, acc ? await ops.add(acc, g) : g);
     }
-    dxs[step.t] = await ops.reshape(r.dx, [B, 1, ...step.x.shape.slice(1)]);
+    const xMask = masks?.get(maskKey(step.t, step.x.shape.slice(1)));
+    dxs[step.t] = await ops.reshape(xMask ? await ops.mul(xMask, r.dx) : r.dx, [B, 1, ...step.x.shape.slice(1)]);
     dS = nextDS;
     ops.release([...dS, ...grads.values(), ...dxs.filter(Boolean)]);
   }

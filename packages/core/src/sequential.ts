@@ -310,10 +310,22 @@ export class Sequential {
     return { y: h, saved, states };
   }
 
-  private outShape(B: number, T: number): number[] {
+  /** The model's output shape for input x: [B, T, ...]; image outputs keep x's frame size. */
+  private outShape(x: readonly number[]): number[] {
     const out = this.output;
-    if (out.kind === 'ids') throw new Error('model: the last layer must produce features, not token ids');
-    return out.kind === 'sequence' ? [B, T, out.features] : [B, out.features];
+    const [B, T] = x as [number, number];
+    switch (out.kind) {
+      case 'ids':
+        throw new Error('model: the last layer must produce features, not token ids');
+      case 'sequence':
+        return [B, T, out.features];
+      case 'vector':
+        return [B, out.features];
+      case 'frames':
+        return [B, T, out.features, ...x.slice(3)];
+      case 'image':
+        return [B, out.features, ...x.slice(3)];
+    }
   }
 
   // ---- training ----------------------------------------------------------------------------
@@ -345,7 +357,7 @@ export class Sequential {
     checkLossName(opts.loss);
     const [B, T] = checkInput(batch.x, this.input);
     checkLengths(batch.lengths, B, T);
-    checkTargets(batch.y, opts.loss, this.outShape(B, T));
+    checkTargets(batch.y, opts.loss, this.outShape(batch.x.shape));
     if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new Error(`clipNorm: expected a number > 0, got ${opts.clipNorm}`);
     this.lastLoss = opts.loss;
     const optimizer = this.optimizerFor(opts.optimizer);
@@ -452,7 +464,7 @@ export class Sequential {
       const batch = gatherBatch(data, idx);
       const [B, T] = checkInput(batch.x, this.input);
       checkLengths(batch.lengths, B, T);
-      checkTargets(batch.y, lossName, this.outShape(B, T));
+      checkTargets(batch.y, lossName, this.outShape(batch.x.shape));
       const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
       const y = this.upload(batch.y, targetDtype(lossName));
       const fwd = await this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
@@ -484,7 +496,7 @@ export class Sequential {
     this.checkAlive();
     const [N, T] = checkInput(x, this.input);
     checkLengths(opts.lengths, N, T);
-    const outShape = this.outShape(N, T);
+    const outShape = this.outShape(x.shape);
     const rowSize = outShape.slice(1).reduce((a, c) => a * c, 1);
     const out = new Float32Array(N * rowSize);
     const ds: Dataset = { x, y: { data: new Float32Array(N), shape: [N] }, lengths: opts.lengths };
@@ -511,7 +523,7 @@ export class Sequential {
     this.checkAlive();
     const [B, T] = checkInput(x, this.input);
     checkLengths(opts.lengths, B, T);
-    const initial = this.uploadStates(opts.initialStates, B);
+    const initial = this.uploadStates(opts.initialStates, B, x.shape.slice(3));
     const xt = this.upload(x, this.input.kind === 'ids' ? 'int32' : 'float32');
     const fwd = await this.forwardTensors(xt, { training: false, lengths: opts.lengths, initial, keepState: true });
     this.backend.dispose(xt);
@@ -538,7 +550,7 @@ export class Sequential {
   }
 
   /** Uploads user states, checking each against its layer: every state the cell has, by name. */
-  uploadStates(states: (InitialState | undefined)[] | undefined, B: number): (RecurrentState | undefined)[] | undefined {
+  uploadStates(states: (InitialState | undefined)[] | undefined, B: number, frame: readonly number[] = []): (RecurrentState | undefined)[] | undefined {
     if (!states) return undefined;
     if (!Array.isArray(states) || states.length !== this.layers.length) {
       throw new Error(`initialStates: expected ${this.layers.length} entries (one per layer, undefined for non-recurrent), got ${Array.isArray(states) ? states.length : typeof states}`);
@@ -552,7 +564,9 @@ export class Sequential {
       for (const key of Object.keys(s)) {
         if (s[key] !== undefined && !names.includes(key)) throw new Error(`initialStates[${i}].${key}: layer ${i} has no state '${key}' (its states: ${names.join(', ')})`);
       }
-      return layer.states.map((d) => {
+      return layer.states.map((decl) => {
+        // Image cells' states take x's frame size: [Hc, H, W].
+        const d = layer.input.kind === 'frames' ? { ...decl, shape: [decl.shape[0]!, ...frame] } : decl;
         const t = s[d.name];
         if (!t) throw new Error(`initialStates[${i}].${d.name}: missing (layer ${i} needs ${names.join(' and ')})`);
         const shape = [d.count, B, ...d.shape];

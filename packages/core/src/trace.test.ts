@@ -6,7 +6,7 @@ import type { CellOps } from './cells/cell.js';
 import { cellCatalogue } from './cells/catalogue.js';
 import * as host from './host/primitives.js';
 import { Rng } from './rng.js';
-import { traceForwardStep, type CellTrace } from './trace.js';
+import { traceBackwardStep, traceForwardStep, type CellTrace } from './trace.js';
 
 interface HostTensor extends Tensor {
   readonly data: Float64Array;
@@ -37,9 +37,27 @@ const hostOps: CellOps = {
       xs[0]!.shape.map((v, i) => (i === axis ? xs.reduce((a, x) => a + x.shape[axis]!, 0) : v)),
     ),
   reshape: (x, shape) => T(d(x), shape),
+  div: (a, b) => T(host.div(d(a), d(b)), a.shape),
+  layerNorm: (x, eps) => T(host.layerNorm(d(x), x.shape[1]!, eps), x.shape),
+  layerNormGrad: (x, dy, eps) => T(host.layerNormGrad(d(x), d(dy), x.shape[1]!, eps), x.shape),
+  conv2d: (x, w, bias) => {
+    const [B, C, H, W] = x.shape as number[];
+    const [O, , k] = w.shape as number[];
+    return T(host.conv2d(d(x), d(w), bias && d(bias), { B: B!, C: C!, H: H!, W: W!, O: O!, k: k! }), [B!, O!, H!, W!]);
+  },
+  conv2dGradInput: (dy, w) => {
+    const [B, O, H, W] = dy.shape as number[];
+    const [, C, k] = w.shape as number[];
+    return T(host.conv2dGradInput(d(dy), d(w), { B: B!, C: C!, H: H!, W: W!, O: O!, k: k! }), [B!, C!, H!, W!]);
+  },
+  conv2dGradFilter: (x, dy, k) => {
+    const [B, C, H, W] = x.shape as number[];
+    const O = dy.shape[1]!;
+    return T(host.conv2dGradFilter(d(x), d(dy), { B: B!, C: C!, H: H!, W: W!, O, k }), [O, C!, k, k]);
+  },
 };
 
-async function replay(trace: CellTrace, values: Map<number, HostTensor>): Promise<Map<number, HostTensor>> {
+async function replay(trace: Pick<CellTrace, 'nodes'>, values: Map<number, HostTensor>): Promise<Map<number, HostTensor>> {
   for (const n of trace.nodes) {
     const a = n.inputs.map((i) => values.get(i)!);
     let r: Tensor;
@@ -68,6 +86,21 @@ async function replay(trace: CellTrace, values: Map<number, HostTensor>): Promis
       case 'sumRows':
         r = await hostOps.sumRows(a[0]!);
         break;
+      case 'layerNorm':
+        r = await hostOps.layerNorm(a[0]!, n.eps);
+        break;
+      case 'layerNormGrad':
+        r = await hostOps.layerNormGrad(a[0]!, a[1]!, n.eps);
+        break;
+      case 'conv2d':
+        r = await hostOps.conv2d(a[0]!, a[1]!, a[2]);
+        break;
+      case 'conv2dGradInput':
+        r = await hostOps.conv2dGradInput(a[0]!, a[1]!);
+        break;
+      case 'conv2dGradFilter':
+        r = await hostOps.conv2dGradFilter(a[0]!, a[1]!, n.kernelSize);
+        break;
       default:
         r = await hostOps[n.op](a[0]!, a[1]!);
     }
@@ -77,31 +110,64 @@ async function replay(trace: CellTrace, values: Map<number, HostTensor>): Promis
   return values;
 }
 
-describe('traceForwardStep', () => {
-  const configs = [
-    { kind: 'rnn', nonlinearity: 'relu' },
-    { kind: 'lstm', unitForgetBias: true },
-    { kind: 'gru', resetAfter: true },
-    { kind: 'gru', resetAfter: false },
-    { kind: 'ctrnn', alpha: 0.3, nonlinearity: 'tanh' },
-  ];
-  for (const cell of configs) {
-    it(`${cell.kind} ${JSON.stringify(cell)}: the trace replayed equals the step`, async () => {
+const CONFIGS = [
+  { kind: 'rnn', nonlinearity: 'relu' },
+  { kind: 'lstm', unitForgetBias: true },
+  { kind: 'lstm', unitForgetBias: true, projSize: 2 },
+  { kind: 'lstm', unitForgetBias: true, peephole: true },
+  { kind: 'lstm', unitForgetBias: true, layerNorm: true },
+  { kind: 'gru', resetAfter: true },
+  { kind: 'gru', resetAfter: false },
+  { kind: 'ctrnn', alpha: 0.3, nonlinearity: 'tanh' },
+  { kind: 'jordan', outputSize: 3, nonlinearity: 'tanh' },
+  { kind: 'minGru' },
+  { kind: 'minLstm' },
+  { kind: 'convLstm', kernelSize: 3, unitForgetBias: true },
+];
+
+const sizesFor = (kind: string) => (kind === 'convLstm' ? { inputSize: 2, hiddenSize: 3, spatial: [4, 3] as const } : { inputSize: 3, hiddenSize: 4 });
+
+function randomValues(inputs: CellTrace['inputs'], seed: number): Map<number, HostTensor> {
+  const rng = new Rng(seed);
+  const values = new Map<number, HostTensor>();
+  for (const i of inputs) values.set(i.id, T(Float64Array.from({ length: i.shape.reduce((a, c) => a * c, 1) }, () => rng.next() - 0.5), i.shape));
+  return values;
+}
+
+describe('traceForwardStep and traceBackwardStep', () => {
+  for (const cell of CONFIGS) {
+    it(`${JSON.stringify(cell)}: both traces replayed equal the step`, async () => {
       const def = cellCatalogue[cell.kind]!;
-      const sizes = { inputSize: 3, hiddenSize: 4 };
+      const sizes = sizesFor(cell.kind);
       const B = 2;
       const trace = await traceForwardStep(def, cell, sizes, B);
       expect(trace.nodes.length).toBeGreaterThan(3);
-      const rng = new Rng(5);
-      const values = new Map<number, HostTensor>();
-      for (const i of trace.inputs) values.set(i.id, T(Float64Array.from({ length: i.shape.reduce((a, c) => a * c, 1) }, () => rng.next() - 0.5), i.shape));
+      const values = randomValues(trace.inputs, 5);
       await replay(trace, values);
-      const x = values.get(trace.inputs.find((i) => i.kind === 'x')!.id)!;
-      const states = trace.inputs.filter((i) => i.kind === 'state').map((i) => values.get(i.id)!);
-      const params = new Map(trace.inputs.filter((i) => i.kind === 'param').map((i) => [i.name, values.get(i.id)!]));
+      const pick = (kind: string) => trace.inputs.filter((i) => i.kind === kind);
+      const x = values.get(pick('x')[0]!.id)!;
+      const states = pick('state').map((i) => values.get(i.id)!);
+      const params = new Map(pick('param').map((i) => [i.name, values.get(i.id)!]));
       const direct = await def.forward(hostOps, cell, params, x, states);
       direct.states.forEach((s, j) => expect(Array.from(values.get(trace.states[j]!)!.data)).toEqual(Array.from(d(s))));
       expect(trace.cache.length).toBe(direct.cache.length);
+
+      const back = await traceBackwardStep(def, cell, sizes, B);
+      const bv = randomValues(back.inputs, 9);
+      // The backward step's x, states, params and cache are the forward step's.
+      for (const i of back.inputs) {
+        if (i.kind === 'x') bv.set(i.id, x);
+        else if (i.kind === 'state') bv.set(i.id, states[pick('state').findIndex((s) => s.name === i.name)]!);
+        else if (i.kind === 'param') bv.set(i.id, params.get(i.name)!);
+        else if (i.kind === 'cache') bv.set(i.id, direct.cache[Number(i.name)] as HostTensor);
+      }
+      await replay(back, bv);
+      const dNext = back.inputs.filter((i) => i.kind === 'dState').map((i) => bv.get(i.id)!);
+      const want = await def.backward(hostOps, cell, params, x, states, direct.cache, dNext);
+      expect(Array.from(bv.get(back.dx)!.data)).toEqual(Array.from(d(want.dx)));
+      want.dStates.forEach((t, j) => expect(Array.from(bv.get(back.dStates[j]!)!.data)).toEqual(Array.from(d(t))));
+      expect([...back.grads.keys()].sort()).toEqual([...want.grads.keys()].sort());
+      for (const [name, t] of want.grads) expect(Array.from(bv.get(back.grads.get(name)!)!.data), name).toEqual(Array.from(d(t)));
     });
   }
 });

@@ -57,6 +57,10 @@ export function checkInput(x: HostTensor, io: LayerIO, name = 'x'): [number, num
     if (x.shape.length !== 3 || x.shape[2] !== io.features) {
       throw new Error(`${name}: expected shape [B, T, ${io.features}], got ${shapeString(x.shape)}`);
     }
+  } else if (io.kind === 'frames') {
+    if (x.shape.length !== 5 || x.shape[2] !== io.features) {
+      throw new Error(`${name}: expected frames of shape [B, T, ${io.features}, H, W], got ${shapeString(x.shape)}`);
+    }
   } else if (x.shape.length !== 2 || x.shape[1] !== io.features) {
     throw new Error(`${name}: expected shape [B, ${io.features}], got ${shapeString(x.shape)}`);
   }

@@ -1,9 +1,13 @@
 // Every cell core defines, by kind. A plain constant, not a registry: adding a cell is a new file
 // in this folder and one line here (docs/architecture.md, "How to add a cell").
 import type { CellDefinition } from './cell.js';
+import { convLstmCell } from './conv-lstm.js';
 import { ctrnnCell } from './ctrnn.js';
 import { gruCell } from './gru.js';
+import { jordanCell } from './jordan.js';
 import { lstmCell } from './lstm.js';
+import { minGruCell } from './min-gru.js';
+import { minLstmCell } from './min-lstm.js';
 import { rnnCell } from './rnn.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is a definition of its own config type
@@ -12,6 +16,10 @@ export const cellCatalogue: Readonly<Record<string, CellDefinition<any>>> = {
   lstm: lstmCell,
   gru: gruCell,
   ctrnn: ctrnnCell,
+  jordan: jordanCell,
+  minGru: minGruCell,
+  minLstm: minLstmCell,
+  convLstm: convLstmCell,
 };
 
 /** The definition of `kind`, or an error listing the kinds there are. */

@@ -91,6 +91,40 @@ export interface StepBackward {
   readonly grads: Map<string, Tensor>;
 }
 
+/** A whole-sequence forward: every step's output and the final states. */
+export interface SequenceForward {
+  /** y: [B, T, ...state0], 0 at padded steps */
+  readonly y: Tensor;
+  readonly states: Tensor[];
+  readonly cache: Tensor[];
+}
+
+/**
+ * A cell's fast path over the whole sequence at once, written in the primitives plus
+ * `linearScan` (minGRU, minLSTM: gates from x alone, then a linear recurrence). Used where the
+ * backend has no fused kernel for the kind; it must compute exactly what the step does over time.
+ */
+export interface SequenceForm<C extends CellConfig = CellConfig> {
+  /**
+   * x: [B, T, ...input], states: the initial states, mask: [B, T, ...state0] (1 at valid steps,
+   * 0 at padded ones; absent when every sample runs all T steps).
+   */
+  forward(ops: SequenceOps, cell: C, p: CellParams, x: Tensor, states: readonly Tensor[], mask: Tensor | undefined, reverse: boolean): Promise<SequenceForward>;
+  /** dy: [B, T, ...state0] or absent; dStates: gradients of the final states (zeros when not given). */
+  backward(
+    ops: SequenceOps,
+    cell: C,
+    p: CellParams,
+    x: Tensor,
+    states: readonly Tensor[],
+    cache: readonly Tensor[],
+    mask: Tensor | undefined,
+    reverse: boolean,
+    dy: Tensor | undefined,
+    dStates: readonly Tensor[],
+  ): Promise<StepBackward>;
+}
+
 /**
  * One cell kind. `C` is its normalised configuration. Every tensor a step creates through `ops`
  * and does not return is freed by the caller, so a step never disposes anything itself.
@@ -121,6 +155,8 @@ export interface CellDefinition<C extends CellConfig = CellConfig> {
   ): Promise<StepBackward>;
   /** Short description, e.g. `gru(resetAfter)`. */
   describe(cell: C): string;
+  /** Optional whole-sequence fast path; the suite checks it against the step run over time. */
+  readonly sequence?: SequenceForm<C>;
 }
 
 /** A parameter by local name, or a clear error (a cell asked for one it did not declare). */

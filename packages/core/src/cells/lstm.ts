@@ -1,25 +1,36 @@
-// LSTM (PyTorch nn.LSTM), gate blocks i, f, g, o:
-//   i = σ(·), f = σ(·), g = tanh(·), o = σ(·) of W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
-//   c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)
-// weight_ih: [4H, I], weight_hh: [4H, H], bias_ih, bias_hh: [4H]; states [h, c].
+// The LSTM family (PyTorch nn.LSTM and its variants in shared/CELLS.md), gate blocks i, f, g, o.
+// One layer name, `layers.lstm`, with at most one variant option:
+//   classic     i, f, o = σ(·), g = tanh(·) of W_ih x_t + b_ih + W_hh h_{t−1} + b_hh;
+//               c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t)        (here)
+//   projSize    h_t = W_hr (o ⊙ tanh(c_t)), h: [P]                      (lstm-projection.ts)
+//   peephole    the gates also read the cell state                      (lstm-peephole.ts)
+//   layerNorm   every gate block and the cell are layer-normalised      (lstm-layer-norm.ts)
+// The options pick the equations, so a classic fused kernel takes only the classic configuration
+// (core's `classicCell`); every variant runs wherever the generic path runs.
 import type { CellDefinition } from './cell.js';
 import { param } from './cell.js';
-import { blocks, linear, linearBackward } from './linear.js';
+import { linear, linearBackward } from './linear.js';
+import { forgetBiasOne, lstmGates, lstmGatesBackward } from './lstm-gates.js';
+import { layerNormLstm } from './lstm-layer-norm.js';
+import { peepholeLstm } from './lstm-peephole.js';
+import { projectionLstm } from './lstm-projection.js';
 import { booleanOption, rejectUnknown } from './options.js';
 
 export interface LstmCell {
   readonly kind: 'lstm';
-  /** Initialisation only: the forget-gate slice of bias_ih starts at 1 (Keras unit_forget_bias). */
+  /** Initialisation only: the forget gate's bias (β_f under layerNorm) starts at 1 (Keras unit_forget_bias). */
   readonly unitForgetBias: boolean;
+  /** Projection size P (PyTorch proj_size), 0 < P < hiddenSize; absent without projection. */
+  readonly projSize?: number | undefined;
+  readonly peephole?: boolean | undefined;
+  readonly layerNorm?: boolean | undefined;
   readonly [option: string]: unknown;
 }
 
-export const lstmCell: CellDefinition<LstmCell> = {
-  kind: 'lstm',
-  configure(o, where) {
-    rejectUnknown(o, ['unitForgetBias'], where);
-    return { kind: 'lstm', unitForgetBias: booleanOption(o.unitForgetBias, true, 'unitForgetBias', where) };
-  },
+/** What one variant defines; the family's definition dispatches to it. */
+export type LstmVariant = Pick<CellDefinition<LstmCell>, 'params' | 'states' | 'adjustInit' | 'forward' | 'backward'>;
+
+const classic: LstmVariant = {
   params: (_cell, { inputSize: I, hiddenSize: H }) => [
     { name: 'weight_ih', shape: [4 * H, I], role: 'input' },
     { name: 'weight_hh', shape: [4 * H, H], role: 'recurrent' },
@@ -30,38 +41,15 @@ export const lstmCell: CellDefinition<LstmCell> = {
     { name: 'h', shape: [H] },
     { name: 'c', shape: [H] },
   ],
-  adjustInit(cell, { hiddenSize: H }, values) {
-    // The forget slice is [H, 2H); a total forget bias of 1 = bias_ih 1 + bias_hh 0.
-    if (!cell.unitForgetBias) return;
-    values.get('bias_ih')!.fill(1, H, 2 * H);
-    values.get('bias_hh')!.fill(0, H, 2 * H);
-  },
+  adjustInit: forgetBiasOne,
   // x: [B, I], h, c: [B, H] → h', c': [B, H]; cache [i, f, g, o, tanh(c')]
   async forward(ops, _cell, p, x, [h, c]) {
     const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, h!, param(p, 'weight_hh'), param(p, 'bias_hh')));
-    const [pi, pf, pg, po] = await blocks(ops, pre, 4);
-    const i = await ops.activation('sigmoid', pi!);
-    const f = await ops.activation('sigmoid', pf!);
-    const g = await ops.activation('tanh', pg!);
-    const o = await ops.activation('sigmoid', po!);
-    const cNext = await ops.add(await ops.mul(f, c!), await ops.mul(i, g));
-    const tc = await ops.activation('tanh', cNext);
-    const hNext = await ops.mul(o, tc);
-    return { states: [hNext, cNext], cache: [i, f, g, o, tc] };
+    const gt = await lstmGates(ops, pre, c!);
+    return { states: [gt.m, gt.cNext], cache: [gt.i, gt.f, gt.g, gt.o, gt.tc] };
   },
   async backward(ops, _cell, p, x, [h, c], [i, f, g, o, tc], [dh, dcNext]) {
-    const dO = await ops.mul(dh!, tc!);
-    // dc = dc' + dh ⊙ o ⊙ (1 − tanh²(c'))
-    const dc = await ops.add(dcNext!, await ops.activationGrad('tanh', tc!, await ops.mul(dh!, o!)));
-    const dPre = await ops.concat(
-      [
-        await ops.activationGrad('sigmoid', i!, await ops.mul(dc, g!)),
-        await ops.activationGrad('sigmoid', f!, await ops.mul(dc, c!)),
-        await ops.activationGrad('tanh', g!, await ops.mul(dc, i!)),
-        await ops.activationGrad('sigmoid', o!, dO),
-      ],
-      1,
-    );
+    const { dPre, dc } = await lstmGatesBackward(ops, { i: i!, f: f!, g: g!, o: o!, tc: tc! }, c!, dh!, dcNext!);
     const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
     const gh = await linearBackward(ops, h!, param(p, 'weight_hh'), dPre);
     const grads = new Map([
@@ -70,7 +58,40 @@ export const lstmCell: CellDefinition<LstmCell> = {
       ['bias_ih', gi.db],
       ['bias_hh', gh.db],
     ]);
-    return { dx: gi.dx, dStates: [gh.dx, await ops.mul(dc, f!)], grads };
+    return { dx: gi.dx, dStates: [gh.dx, dc], grads };
   },
-  describe: () => 'lstm',
+};
+
+function variant(cell: LstmCell): LstmVariant {
+  if (cell.projSize !== undefined) return projectionLstm;
+  if (cell.peephole) return peepholeLstm;
+  if (cell.layerNorm) return layerNormLstm;
+  return classic;
+}
+
+export const lstmCell: CellDefinition<LstmCell> = {
+  kind: 'lstm',
+  configure(o, where) {
+    rejectUnknown(o, ['unitForgetBias', 'projSize', 'peephole', 'layerNorm'], where);
+    const projSize = o.projSize;
+    if (projSize !== undefined && (typeof projSize !== 'number' || !Number.isInteger(projSize) || projSize < 1)) {
+      throw new Error(`${where}: projSize: expected a positive integer smaller than hiddenSize, got ${JSON.stringify(projSize)}`);
+    }
+    const peephole = booleanOption(o.peephole, false, 'peephole', where);
+    const layerNorm = booleanOption(o.layerNorm, false, 'layerNorm', where);
+    const chosen = [projSize !== undefined && 'projSize', peephole && 'peephole: true', layerNorm && 'layerNorm: true'].filter(Boolean);
+    if (chosen.length > 1) throw new Error(`${where}: ${chosen.join(' and ')} cannot be combined (projSize, peephole and layerNorm are separate LSTM variants)`);
+    const cell: LstmCell = { kind: 'lstm', unitForgetBias: booleanOption(o.unitForgetBias, true, 'unitForgetBias', where) };
+    // Only the variant's own key is present, so a classic configuration stays `{ kind, unitForgetBias }`.
+    if (projSize !== undefined) return { ...cell, projSize };
+    if (peephole) return { ...cell, peephole };
+    if (layerNorm) return { ...cell, layerNorm };
+    return cell;
+  },
+  params: (cell, sizes) => variant(cell).params(cell, sizes),
+  states: (cell, sizes) => variant(cell).states(cell, sizes),
+  adjustInit: (cell, sizes, values, scheme) => variant(cell).adjustInit?.(cell, sizes, values, scheme),
+  forward: (ops, cell, p, x, states) => variant(cell).forward(ops, cell, p, x, states),
+  backward: (ops, cell, p, x, states, cache, dNext) => variant(cell).backward(ops, cell, p, x, states, cache, dNext),
+  describe: (cell) => (cell.projSize !== undefined ? `lstm(projSize ${cell.projSize})` : cell.peephole ? 'lstm(peephole)' : cell.layerNorm ? 'lstm(layerNorm)' : 'lstm'),
 };

@@ -12,6 +12,9 @@ export function buildDense(spec: DenseSpec, input: LayerIO | undefined, index: n
   const where = `layer ${index} (dense)`;
   positiveInt(`${where}: units`, spec.units);
   if (input?.kind === 'ids') throw new Error(`${where}: cannot take token ids; put an embedding layer first`);
+  if (input?.kind === 'frames' || input?.kind === 'image') {
+    throw new Error(`${where}: takes features on the last axis, but the previous layer outputs ${input.kind === 'frames' ? 'frames [B, T, C, H, W]' : 'an image [B, C, H, W]'} (channels on axis ${input.kind === 'frames' ? 2 : 1})`);
+  }
   const inSize = spec.inputSize ?? input?.features;
   if (inSize === undefined) throw new Error(`${where}: inputSize is required for the first layer`);
   positiveInt(`${where}: inputSize`, inSize);

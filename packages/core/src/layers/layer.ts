@@ -6,11 +6,16 @@ import type { Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
 import type { LayerSpec } from './specs.js';
 
-/** What flows between layers: token ids [B, T], a sequence [B, T, F] or a vector [B, F]. */
+/**
+ * What flows between layers: token ids [B, T], a sequence [B, T, F] or a vector [B, F], and for
+ * image cells frames [B, T, C, H, W] or an image [B, C, H, W] (`features` = C; H, W come from x).
+ */
 export type LayerIO =
   | { readonly kind: 'ids'; readonly vocab: number }
   | { readonly kind: 'sequence'; readonly features: number }
-  | { readonly kind: 'vector'; readonly features: number };
+  | { readonly kind: 'vector'; readonly features: number }
+  | { readonly kind: 'frames'; readonly features: number }
+  | { readonly kind: 'image'; readonly features: number };
 
 /**
  * Recurrent state carried between calls (streaming) or passed in by the user: for each of the
@@ -61,5 +66,9 @@ export function describeIO(io: LayerIO): string {
       return `a sequence [B, T, ${io.features}]`;
     case 'vector':
       return `a vector [B, ${io.features}]`;
+    case 'frames':
+      return `frames [B, T, ${io.features}, H, W]`;
+    case 'image':
+      return `an image [B, ${io.features}, H, W]`;
   }
 }

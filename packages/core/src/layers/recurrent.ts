@@ -17,7 +17,7 @@ import {
 } from '../recurrent-layer.js';
 import type { Rng } from '../rng.js';
 import { positiveInt } from './embedding.js';
-import type { BuiltLayer, ForwardContext, LayerForward, LayerIO, RecurrentState } from './layer.js';
+import { describeIO, type BuiltLayer, type ForwardContext, type LayerForward, type LayerIO, type RecurrentState } from './layer.js';
 import type { RecurrentSpec } from './specs.js';
 
 /** The layer's cell definition and normalised configuration; errors name the layer and the option. */
@@ -34,16 +34,20 @@ interface Saved {
 
 export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, index: number): BuiltLayer {
   const where = `layer ${index} (${spec.cell})`;
-  positiveInt(`${where}: hiddenSize`, spec.hiddenSize);
   positiveInt(`${where}: numLayers`, spec.numLayers);
   if (!(spec.dropout >= 0 && spec.dropout < 1)) throw new Error(`${where}: dropout: expected a number in [0, 1), got ${spec.dropout}`);
+  const image = (cellDefinition(spec.cell).inputRank ?? 1) === 3;
+  const [inName, hidName] = image ? ['inChannels', 'hiddenChannels'] : ['inputSize', 'hiddenSize'];
+  const wants = image ? 'frames [B, T, C, H, W]' : 'a sequence [B, T, F]';
   if (input?.kind === 'ids') throw new Error(`${where}: cannot take token ids; put an embedding layer first`);
-  if (input?.kind === 'vector') throw new Error(`${where}: needs a sequence [B, T, F], but the previous layer outputs a vector [B, F]; set returnSequences: true on it`);
+  if (input?.kind === 'vector' || input?.kind === 'image') throw new Error(`${where}: needs ${wants}, but the previous layer outputs ${describeIO(input)}; set returnSequences: true on it`);
+  if (input && (input.kind === 'frames') !== image) throw new Error(`${where}: needs ${wants}, but the previous layer outputs ${describeIO(input)}`);
+  positiveInt(`${where}: ${hidName}`, spec.hiddenSize);
   const inSize = spec.inputSize ?? input?.features;
-  if (inSize === undefined) throw new Error(`${where}: inputSize is required for the first layer`);
-  positiveInt(`${where}: inputSize`, inSize);
+  if (inSize === undefined) throw new Error(`${where}: ${inName} is required for the first layer`);
+  positiveInt(`${where}: ${inName}`, inSize);
   if (input && spec.inputSize !== undefined && input.features !== spec.inputSize) {
-    throw new Error(`${where}: inputSize: expected ${input.features} (the previous layer's output), got ${spec.inputSize}`);
+    throw new Error(`${where}: ${inName}: expected ${input.features} (the previous layer's output), got ${spec.inputSize}`);
   }
   const cfg = recurrentConfig(spec, inSize, where);
   const dirs = directionCount(cfg);
@@ -55,8 +59,8 @@ export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, 
 
   return {
     spec,
-    input: { kind: 'sequence', features: inSize },
-    output: spec.returnSequences ? { kind: 'sequence', features: outFeatures } : { kind: 'vector', features: outFeatures },
+    input: { kind: image ? 'frames' : 'sequence', features: inSize },
+    output: { kind: spec.returnSequences ? (image ? 'frames' : 'sequence') : image ? 'image' : 'vector', features: outFeatures },
     params: decls.map(({ name, shape }) => ({ name, shape })),
     states: cfg.def.states(cfg.cell, sizesOf(cfg, 0)).map((s) => ({ name: s.name, shape: s.shape, count: spec.numLayers * dirs })),
     init(rng: Rng, scheme: Initializer) {
@@ -95,7 +99,7 @@ export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, 
       const masks: Tensor[] = [];
       if (ctx.training && spec.dropout > 0 && ctx.rng) {
         const [B, T] = x.shape as [number, number];
-        for (let k = 1; k < spec.numLayers; k++) masks.push(dropoutMask(b, ctx.rng, [B, T, outFeatures], spec.dropout));
+        for (let k = 1; k < spec.numLayers; k++) masks.push(dropoutMask(b, ctx.rng, [B, T, outFeatures, ...x.shape.slice(3)], spec.dropout));
       }
       const r = await recurrentLayerForward(b, cfg, p, {
         x,

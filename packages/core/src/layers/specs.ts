@@ -66,16 +66,54 @@ function recurrent(cell: string, o: RecurrentOptions): RecurrentSpec {
   };
 }
 
+export interface ConvLstmOptions {
+  /** Channels C of the input frames; inferred from the previous layer when omitted. */
+  inChannels?: number;
+  /** Hidden channels Hc. */
+  hiddenChannels: number;
+  /** Odd kernel size k of both convolutions ("same" padding). */
+  kernelSize: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  returnSequences?: boolean;
+  dropout?: number;
+  unitForgetBias?: boolean;
+}
+
+/** ConvLSTM's channel names map onto the recurrent spec's sizes; `inputSize`/`hiddenSize` are not its words. */
+function convLstm(o: ConvLstmOptions): RecurrentSpec {
+  if (!o || typeof o !== 'object') throw new Error(`layers.convLstm: expected an options object, got ${JSON.stringify(o)}`);
+  const { inChannels, hiddenChannels, ...rest } = o as ConvLstmOptions & Record<string, unknown>;
+  for (const k of ['inputSize', 'hiddenSize'] as const) {
+    if (rest[k] !== undefined) throw new Error(`layers.convLstm: unknown option '${k}' (use ${k === 'inputSize' ? 'inChannels' : 'hiddenChannels'})`);
+  }
+  return recurrent('convLstm', { ...rest, inputSize: inChannels, hiddenSize: hiddenChannels } as RecurrentOptions);
+}
+
 /** Layer constructors, as `layers.lstm({ inputSize: 28, hiddenSize: 128 })`. */
 export const layers = {
   /** Elman RNN (PyTorch nn.RNN). */
   rnn: (o: RecurrentOptions & { nonlinearity?: RnnNonlinearity }): RecurrentSpec => recurrent('rnn', o),
-  /** LSTM (PyTorch nn.LSTM). `unitForgetBias` defaults to true, as in Keras. */
-  lstm: (o: RecurrentOptions & { unitForgetBias?: boolean }): RecurrentSpec => recurrent('lstm', o),
+  /**
+   * LSTM (PyTorch nn.LSTM). `unitForgetBias` defaults to true, as in Keras. At most one variant:
+   * `projSize` (PyTorch proj_size), `peephole: true`, `layerNorm: true` (shared/CELLS.md).
+   */
+  lstm: (o: RecurrentOptions & { unitForgetBias?: boolean; projSize?: number; peephole?: boolean; layerNorm?: boolean }): RecurrentSpec => recurrent('lstm', o),
   /** GRU (PyTorch nn.GRU); `resetAfter: false` selects the original form. */
   gru: (o: RecurrentOptions & { resetAfter?: boolean }): RecurrentSpec => recurrent('gru', o),
   /** Continuous-time RNN: h_t = (1 − α) h_{t−1} + α·act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), α in (0, 1] (default 0.2). */
   ctrnn: (o: RecurrentOptions & { alpha?: number; nonlinearity?: RnnNonlinearity }): RecurrentSpec => recurrent('ctrnn', o),
+  /** Jordan network: the output y_t = tanh(W_ho h_t + b_ho), of size `outputSize`, is what is fed back. */
+  jordan: (o: RecurrentOptions & { outputSize: number; nonlinearity?: RnnNonlinearity }): RecurrentSpec => recurrent('jordan', o),
+  /** minGRU (Feng et al. 2024): gates from x alone, h_t = (1 − z) ⊙ h_{t−1} + z ⊙ h̃; runs as a parallel scan. */
+  minGru: (o: RecurrentOptions): RecurrentSpec => recurrent('minGru', o),
+  /** minLSTM (Feng et al. 2024): h_t = (f ⊙ h_{t−1} + i ⊙ h̃) / (f + i); runs as a parallel scan. */
+  minLstm: (o: RecurrentOptions): RecurrentSpec => recurrent('minLstm', o),
+  /**
+   * ConvLSTM (Shi et al. 2015) over frames x: [B, T, C, H, W] → [B, T, D·Hc, H, W] (or the last
+   * [B, D·Hc, H, W]): the LSTM with "same" k × k convolutions in place of its products.
+   */
+  convLstm: (o: ConvLstmOptions): RecurrentSpec => convLstm(o),
   /** Fully connected layer producing logits (PyTorch nn.Linear, Keras Dense without activation). */
   dense: (o: { units: number; inputSize?: number }): DenseSpec => ({ type: 'dense', units: o.units, inputSize: o.inputSize }),
   /** Token embedding (PyTorch nn.Embedding, Keras Embedding). */
