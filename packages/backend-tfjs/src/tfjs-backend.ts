@@ -1,4 +1,4 @@
-// The rnnkit Backend (specification 2) on TensorFlow.js ops. Kernels run inside tf.tidy so
+// The rnnkit Backend (specification 3) on TensorFlow.js ops. Kernels run inside tf.tidy so
 // intermediates never outlive a call; tensors stay inside tfjs between kernels and are read back
 // only in read(). Every kernel is synchronous (the contract allows promises; nothing here waits).
 //
@@ -26,9 +26,12 @@ import {
   type SgdHyper,
   type Tensor,
 } from '@rnnkit/core';
+import { conv2d, conv2dGradFilter, conv2dGradInput } from './conv2d.js';
 import { denseBackward, denseForward, type DenseSavedTensors } from './dense.js';
 import { embeddingBackward, embeddingForward, type EmbeddingSavedTensors } from './embedding.js';
 import { fusedRecurrentKernels, type TfjsFusedKernels } from './fused-recurrent.js';
+import { layerNorm, layerNormGrad } from './layer-norm.js';
+import { linearScan } from './linear-scan.js';
 import { optionalTfValue, savedOf, tfValue, TfjsSaved, TfjsTensor } from './handle.js';
 import { meanSquaredError, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
@@ -168,6 +171,41 @@ export class TfjsBackend implements Backend {
   reshape(x: Tensor, shape: readonly number[]): Tensor {
     // A new tf.Tensor sharing the data (tfjs counts references), so either handle may go first.
     return new TfjsTensor(tf.reshape(this.#val('reshape', 'x', x), [...shape]));
+  }
+
+  div(a: Tensor, b: Tensor): Tensor {
+    return new TfjsTensor(tf.div(this.#val('div', 'a', a), this.#val('div', 'b', b)));
+  }
+
+  layerNorm(x: Tensor, eps: number): Tensor {
+    const tx = this.#val('layerNorm', 'x', x);
+    return new TfjsTensor(tidy(() => layerNorm(tx, eps)));
+  }
+
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number): Tensor {
+    const tx = this.#val('layerNormGrad', 'x', x), tdy = this.#val('layerNormGrad', 'dy', dy);
+    return new TfjsTensor(tidy(() => layerNormGrad(tx, tdy, eps)));
+  }
+
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+    const tx = this.#val('conv2d', 'x', x), tw = this.#val('conv2d', 'w', w);
+    const tb = bias === undefined ? undefined : this.#val('conv2d', 'bias', bias);
+    return new TfjsTensor(tidy(() => conv2d(tx, tw, tb)));
+  }
+
+  conv2dGradInput(dy: Tensor, w: Tensor): Tensor {
+    const tdy = this.#val('conv2dGradInput', 'dy', dy), tw = this.#val('conv2dGradInput', 'w', w);
+    return new TfjsTensor(tidy(() => conv2dGradInput(tdy, tw)));
+  }
+
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number): Tensor {
+    const tx = this.#val('conv2dGradFilter', 'x', x), tdy = this.#val('conv2dGradFilter', 'dy', dy);
+    return new TfjsTensor(tidy(() => conv2dGradFilter(tx, tdy, kernelSize)));
+  }
+
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean): Tensor {
+    const ta = this.#val('linearScan', 'a', a), tb = this.#val('linearScan', 'b', b), th0 = this.#val('linearScan', 'h0', h0);
+    return new TfjsTensor(tidy(() => linearScan(ta, tb, th0, reverse)));
   }
 
   // ---- dense and embedding -----------------------------------------------------------------

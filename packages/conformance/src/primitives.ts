@@ -34,7 +34,8 @@ export function describePrimitives(s: Suite): void {
     };
 
     it('matmul in all four transpose combinations', async () => {
-      for (const [M, K, N] of [[5, 7, 3], [1, 1, 1], [16, 33, 9]] as const) {
+      // Large enough (M·K·N ≥ 16384) for engines that switch to another kernel above a size.
+      for (const [M, K, N] of [[5, 7, 3], [1, 1, 1], [16, 33, 9], [64, 40, 33]] as const) {
         for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
           const a = pair(tA ? [K, M] : [M, K]);
           const c = pair(tB ? [N, K] : [K, N]);
