@@ -11,6 +11,7 @@ import { describeReferenceFormulas } from './reference-formulas.js';
 import { describeBackendVsReference } from './backend-vs-reference.js';
 import { describeSequenceLengths } from './sequence-lengths.js';
 import { describeModel } from './model.js';
+import { describeCatalogueModels } from './catalogue-models.js';
 import { describeLearns } from './learns.js';
 import { describeLossTraces } from './loss-trace.js';
 import { describeLeaks } from './leaks.js';
@@ -75,6 +76,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       describeBackendVsReference(s);
       describeSequenceLengths(s);
       describeModel(s);
+      describeCatalogueModels(s);
       describeLossTraces(s);
       describeLearns(s);
       describeLeaks(s);
