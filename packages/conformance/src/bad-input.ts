@@ -129,7 +129,11 @@ export function describeBadInput(s: Suite): void {
       const a23 = z([2, 3]);
       const a32 = z([3, 2]);
       const a22 = z([2, 2]);
-      const inputs = [...params.values(), x, wideX, badH0, embW, ids, logits, labels, w34, b3, x25, a23, a32, a22];
+      const img = z([1, 2, 4, 4]);
+      const w2k2 = z([3, 2, 2, 2]);
+      const w3k3 = z([3, 3, 3, 3]);
+      const seq = z([2, 4, 3]);
+      const inputs = [...params.values(), x, wideX, badH0, embW, ids, logits, labels, w34, b3, x25, a23, a32, a22, img, w2k2, w3k3, seq];
       const live = b.liveTensors();
       const kernel = kind ? b.fused[kind] : undefined;
       const rf = (over: object) => () => kernel!.forward({ cell, sizes: { inputSize: 2, hiddenSize: 3 }, params, x, reverse: false, training: false, ...over });
@@ -143,6 +147,13 @@ export function describeBadInput(s: Suite): void {
         { what: 'concat of [2, 3] and [3, 2] on axis 1', fn: () => b.concat([a23, a32], 1), patterns: [/concat/, /\[2, 3\]/, /\[3, 2\]/] },
         { what: 'reshape of 6 elements to [4, 2]', fn: () => b.reshape(a23, [4, 2]), patterns: [/shape/, /\b6\b/, /\b8\b|\[4, ?2\]/] },
         { what: 'meanSquaredError of [2, 3] against [2, 2]', fn: () => b.meanSquaredError(a23, a22), patterns: [/targets|predictions/, /\[2, 3\]/, /\[2, 2\]/] },
+        { what: 'div of [2, 3] by [3, 2]', fn: () => b.div(a23, a32), patterns: [/div/, /\[2, 3\]/, /\[3, 2\]/] },
+        { what: 'layerNorm with eps 0', fn: () => b.layerNorm(a23, 0), patterns: [/layerNorm/, /eps/, /\b0\b/] },
+        { what: 'layerNormGrad of [2, 3] with dy [3, 2]', fn: () => b.layerNormGrad(a23, a32, 1e-5), patterns: [/layerNormGrad/, /\[2, 3\]/, /\[3, 2\]/] },
+        { what: 'conv2d with an even kernel [3, 2, 2, 2]', fn: () => b.conv2d(img, w2k2, undefined), patterns: [/conv2d/, /\bw\b/, /odd/, /\[3, 2, 2, 2\]/] },
+        { what: 'conv2d of 2 channels with a 3-channel kernel', fn: () => b.conv2d(img, w3k3, undefined), patterns: [/conv2d/, /\b2 input channels\b/, /\[3, 3, 3, 3\]/] },
+        { what: 'conv2dGradFilter with kernelSize 2', fn: () => b.conv2dGradFilter(img, img, 2), patterns: [/conv2dGradFilter/, /kernelSize/, /\b2\b/] },
+        { what: 'linearScan with h0 [2, 2] for a [2, 4, 3]', fn: () => b.linearScan(seq, seq, a22, false), patterns: [/linearScan/, /h0/, /\[2, 3\]/, /\[2, 2\]/] },
       ];
       if (kernel) {
         cases.push(
