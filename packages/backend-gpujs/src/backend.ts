@@ -1,4 +1,4 @@
-// The gpu.js backend: core's Backend contract (specification 2) on gpu.js pipeline kernels. WebGL
+// The gpu.js backend: core's Backend contract (specification 3) on gpu.js pipeline kernels. WebGL
 // textures stay on the GPU between kernels, primitives included; only read() reads back. See
 // engine.ts for the storage rule. Every kernel is synchronous (the contract allows promises;
 // gpu.js queues GL work and nothing here waits for it).
@@ -25,7 +25,10 @@ import * as host from '@rnnkit/core/host';
 import { Engine, release, share, toHost, type Storage } from './engine.js';
 import * as ew from './elementwise.js';
 import { fusedRecurrentKernels, type GpujsFusedKernels } from './fused-recurrent.js';
+import { biasPlanes, conv2d, conv2dGradFilter, conv2dGradInput, type Conv2dSizes } from './conv2d.js';
 import { around, concat, slice } from './layout.js';
+import { layerNorm, layerNormGrad } from './layer-norm.js';
+import { linearScan } from './linear-scan.js';
 import { columnSum, matmul, matmulOp, view } from './matmul.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { meanSquaredError, sigmoidBinaryCrossEntropy, softmax, softmaxCrossEntropy } from './losses.js';
@@ -262,6 +265,70 @@ export class GpujsBackend implements Backend {
   reshape(x: Tensor, shape: readonly number[]): Tensor {
     if (x.dtype === 'int32') return this.wrapInts(Int32Array.from(this.ints(x, 'reshape', 'x')), shape);
     return this.wrap(share(this.s(x, 'reshape', 'x')), shape);
+  }
+
+  div(a: Tensor, b: Tensor): Tensor {
+    return this.binary('div', a, b);
+  }
+
+  // x: [N, K] → [N, K]
+  layerNorm(x: Tensor, eps: number): Tensor {
+    const [N, K] = x.shape as [number, number];
+    const sx = this.s(x, 'layerNorm', 'x');
+    return this.out(N * K, x.shape, () => layerNorm(this.engine, sx, N, K, eps));
+  }
+
+  // x, dy: [N, K] → dx: [N, K]
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number): Tensor {
+    const [N, K] = x.shape as [number, number];
+    const sx = this.s(x, 'layerNormGrad', 'x');
+    const sdy = this.s(dy, 'layerNormGrad', 'dy');
+    return this.out(N * K, x.shape, () => layerNormGrad(this.engine, sx, sdy, N, K, eps));
+  }
+
+  // x: [B, C, H, W], w: [O, C, k, k], bias: [O] → y: [B, O, H, W]
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+    const [B, C, H, W] = x.shape as [number, number, number, number];
+    const [O, , k] = w.shape as [number, number, number, number];
+    const sz: Conv2dSizes = { B, C, H, W, O, k };
+    const sx = this.s(x, 'conv2d', 'x');
+    const sw = this.s(w, 'conv2d', 'w');
+    const sb = bias ? this.s(bias, 'conv2d', 'bias') : undefined;
+    const e = this.engine;
+    // No input channels sum nothing (and x, w are empty textures a kernel cannot read): the bias alone.
+    const empty = (): Storage => (sb ? biasPlanes(e, sb, sz) : ew.fill(e, B * O * H * W, 0));
+    return this.out(B * O * H * W, [B, O, H, W], () => (C === 0 ? empty() : conv2d(e, sx, sw, sb, sz)));
+  }
+
+  // dy: [B, O, H, W], w: [O, C, k, k] → dx: [B, C, H, W]
+  conv2dGradInput(dy: Tensor, w: Tensor): Tensor {
+    const [B, O, H, W] = dy.shape as [number, number, number, number];
+    const [, C, k] = w.shape as [number, number, number, number];
+    const sdy = this.s(dy, 'conv2dGradInput', 'dy');
+    const sw = this.s(w, 'conv2dGradInput', 'w');
+    const n = B * C * H * W;
+    return this.out(n, [B, C, H, W], () => (O === 0 ? ew.fill(this.engine, n, 0) : conv2dGradInput(this.engine, sdy, sw, { B, C, H, W, O, k })));
+  }
+
+  // x: [B, C, H, W], dy: [B, O, H, W] → dw: [O, C, k, k]
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number): Tensor {
+    const [B, C, H, W] = x.shape as [number, number, number, number];
+    const O = dy.shape[1] as number;
+    const k = kernelSize;
+    const sx = this.s(x, 'conv2dGradFilter', 'x');
+    const sdy = this.s(dy, 'conv2dGradFilter', 'dy');
+    const n = O * C * k * k;
+    // No sample or no pixel: nothing touched any tap.
+    return this.out(n, [O, C, k, k], () => (B * H * W === 0 ? ew.fill(this.engine, n, 0) : conv2dGradFilter(this.engine, sx, sdy, { B, C, H, W, O, k })));
+  }
+
+  // a, b: [B, T, N], h0: [B, N] → h: [B, T, N]
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean): Tensor {
+    const [B, T, N] = a.shape as [number, number, number];
+    const sa = this.s(a, 'linearScan', 'a');
+    const sb = this.s(b, 'linearScan', 'b');
+    const sh = this.s(h0, 'linearScan', 'h0');
+    return this.out(B * T * N, a.shape, () => linearScan(this.engine, sa, sb, sh, B, T, N, reverse));
   }
 
   // ---- dense ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ const binarySources = {
   add: 'function (a, b) { return a[this.thread.x] + b[this.thread.x]; }',
   sub: 'function (a, b) { return a[this.thread.x] - b[this.thread.x]; }',
   mul: 'function (a, b) { return a[this.thread.x] * b[this.thread.x]; }',
+  div: 'function (a, b) { return a[this.thread.x] / b[this.thread.x]; }',
 } as const;
 
 export type BinaryOp = keyof typeof binarySources;
