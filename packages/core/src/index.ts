@@ -5,7 +5,7 @@ export * from './backend.js';
 export { checkedBackend } from './checked-backend.js';
 export type { CellConfig, CellDefinition, CellOps, CellParams, CellSizes, ParamDecl, StateDecl, StepBackward, StepForward } from './cells/cell.js';
 export { cellCatalogue, cellDefinition } from './cells/catalogue.js';
-export { traceForwardStep, type CellTrace, type TraceInput, type TraceNode } from './trace.js';
+export { traceBackwardStep, traceForwardStep, type CellBackwardTrace, type CellTrace, type TraceInput, type TraceNode } from './trace.js';
 export { rnnCell, type RnnCell } from './cells/rnn.js';
 export { lstmCell, type LstmCell } from './cells/lstm.js';
 export { gruCell, type GruCell } from './cells/gru.js';
