@@ -1,9 +1,8 @@
 // Export a core `Sequential` model: its layer specs become an OnnxExportSpec and its parameters (already
 // named `${layerIndex}.${pytorchName}`, the names exportOnnx expects) the weights.
 
-import type { CellConfig, LayerSpec, RnnNonlinearity, Sequential } from '@rnnkit/core';
+import type { LayerSpec, Sequential } from '@rnnkit/core';
 import { cellDefinition } from '@rnnkit/core';
-import type { GraphCell } from './graph-cell.js';
 import { exportOnnx, type OnnxExportLayer, type OnnxExportOptions, type OnnxExportSpec, type OnnxExportWeights } from './export-onnx.js';
 
 export interface ModelExportOptions extends OnnxExportOptions {
@@ -11,21 +10,6 @@ export interface ModelExportOptions extends OnnxExportOptions {
   readonly lengths?: boolean;
   /** Element type of `ids` for models that start with an embedding; default int64. */
   readonly idsType?: 'int64' | 'int32';
-}
-
-/** A layer's cell, normalised by its definition (defaults filled), as the ONNX operator that computes it. */
-function exportCell(kind: string, options: Readonly<Record<string, unknown>>, where: string): GraphCell {
-  const cell: CellConfig = cellDefinition(kind).configure(options, where);
-  switch (cell.kind) {
-    case 'rnn':
-      return { kind: 'rnn', nonlinearity: cell.nonlinearity as RnnNonlinearity };
-    case 'lstm':
-      return { kind: 'lstm' };
-    case 'gru':
-      return { kind: 'gru', resetAfter: cell.resetAfter === true };
-    default:
-      throw new Error(`${where}: cell '${cell.kind}' has no ONNX operator (exportable cells: rnn, lstm, gru)`);
-  }
 }
 
 /** Core layer specs → export spec (dropout is a training-time op and has no place in the inference graph). */
@@ -37,10 +21,17 @@ export function onnxSpecFromLayers(specs: readonly LayerSpec[], options: ModelEx
       return { kind: 'embedding', vocabSize: spec.inputDim, embeddingSize: spec.outputDim };
     }
     if (spec.type === 'recurrent') {
+      const where = `exportModelOnnx: layers[${index}]`;
       const inputSize = spec.inputSize ?? features;
-      if (!inputSize) throw new Error(`exportModelOnnx: layers[${index}]: inputSize is unknown (first layer without inputSize)`);
-      features = (spec.bidirectional ? 2 : 1) * spec.hiddenSize;
-      const cell = exportCell(spec.cell, spec.options, `exportModelOnnx: layers[${index}]`);
+      if (!inputSize) throw new Error(`${where}: inputSize is unknown (first layer without inputSize)`);
+      // The cell's options as given: exportOnnx checks them with the cell's definition, as the model did.
+      const cell = { ...spec.options, kind: spec.cell };
+      const def = cellDefinition(spec.cell);
+      // What the next layer reads: D × state 0's features (P with a projection, O for Jordan, H otherwise;
+      // channels for image cells, which do not depend on the frame size, so a 1 × 1 frame stands in).
+      const frame = (def.inputRank ?? 1) === 3 ? ([1, 1] as const) : undefined;
+      const out = def.states(def.configure(spec.options, where), { inputSize, hiddenSize: spec.hiddenSize, ...(frame ? { spatial: frame } : {}) })[0]!.shape[0]!;
+      features = (spec.bidirectional ? 2 : 1) * out;
       return {
         kind: 'recurrent',
         cell,

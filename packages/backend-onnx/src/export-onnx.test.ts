@@ -1,9 +1,10 @@
 // exportOnnx: the exported bytes load in a fresh public InferenceSession and give the same logits as the
-// same layers run through this backend's kernels.
+// same layers run through this backend's kernels (classic cells; every cell against model.predict is in
+// export-model.test.ts), and bad specs are rejected with the layer named.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { Backend, Tensor } from '@rnnkit/core';
+import type { Backend, CellKind, Tensor } from '@rnnkit/core';
 import { gateCount } from '@rnnkit/core';
 import { createOnnxBackend, exportOnnx, type OnnxExportSpec, type OnnxExportWeights } from './index.js';
 import { fusedKernel, recurrentParams } from './test-support.js';
@@ -28,7 +29,7 @@ function randomWeights(spec: OnnxExportSpec, inputSize: number): Record<string, 
       w[`${p}weight`] = { shape: [layer.vocabSize, layer.embeddingSize], data: rnd(layer.vocabSize * layer.embeddingSize, 1) };
       F = layer.embeddingSize;
     } else if (layer.kind === 'recurrent') {
-      const GH = gateCount(layer.cell.kind) * layer.hiddenSize;
+      const GH = gateCount(layer.cell.kind as CellKind) * layer.hiddenSize;
       const D = layer.bidirectional ? 2 : 1;
       for (let l = 0; l < (layer.numLayers ?? 1); l++) {
         for (let d = 0; d < D; d++) {
@@ -169,7 +170,7 @@ describe('exportOnnx', () => {
     it(c.name, async () => {
       const [B, T] = [3, 4];
       const weights = randomWeights(c.spec, c.I);
-      const bytes = exportOnnx(c.spec, weights);
+      const bytes = await exportOnnx(c.spec, weights);
       const session = await InferenceSession.create(bytes, { executionProviders: ['cpu'] });
       const feeds: Record<string, OrtTensor> = {};
       const V = c.spec.layers[0]!.kind === 'embedding' ? c.spec.layers[0]!.vocabSize : 0;
@@ -190,16 +191,34 @@ describe('exportOnnx', () => {
     });
   }
 
-  it('names the missing or mis-shaped weight', () => {
+  it('names the missing or mis-shaped weight', async () => {
     const spec: OnnxExportSpec = { layers: [{ kind: 'recurrent', cell: lstm, inputSize: 3, hiddenSize: 4 }] };
     const w = randomWeights(spec, 3);
     delete w['0.bias_hh_l0'];
-    expect(() => exportOnnx(spec, w)).toThrow("weights['0.bias_hh_l0'] is missing (expected shape [16])");
+    await expect(exportOnnx(spec, w)).rejects.toThrow("weights['0.bias_hh_l0'] is missing (expected shape [16])");
     w['0.bias_hh_l0'] = { shape: [15], data: rnd(15) };
-    expect(() => exportOnnx(spec, w)).toThrow("weights['0.bias_hh_l0'] must have shape [16], got [15]");
+    await expect(exportOnnx(spec, w)).rejects.toThrow("weights['0.bias_hh_l0'] must have shape [16], got [15]");
     w['0.bias_hh_l0'] = { shape: [16], data: rnd(16) };
-    expect(() => exportOnnx({ layers: [{ kind: 'recurrent', cell: lstm, inputSize: 3, hiddenSize: 4 }, { kind: 'recurrent', cell: lstm, inputSize: 5, hiddenSize: 4 }] }, w)).toThrow(
+    await expect(exportOnnx({ layers: [{ kind: 'recurrent', cell: lstm, inputSize: 3, hiddenSize: 4 }, { kind: 'recurrent', cell: lstm, inputSize: 5, hiddenSize: 4 }] }, w)).rejects.toThrow(
       /layers\[1\]: a recurrent layer needs a sequence/,
     );
+  });
+
+  it('checks each cell with its definition and the shapes between layers', async () => {
+    const none = {};
+    await expect(exportOnnx({ layers: [{ kind: 'recurrent', cell: { kind: 'gru', peephole: true }, inputSize: 3, hiddenSize: 4 }] }, none)).rejects.toThrow(
+      /layers\[0\]\.cell: unknown option 'peephole'/,
+    );
+    await expect(exportOnnx({ layers: [{ kind: 'recurrent', cell: { kind: 'elman' }, inputSize: 3, hiddenSize: 4 }] }, none)).rejects.toThrow(/unknown kind 'elman'/);
+    const conv = { kind: 'convLstm', kernelSize: 3 };
+    await expect(
+      exportOnnx({ layers: [{ kind: 'recurrent', cell: conv, inputSize: 2, hiddenSize: 3, returnSequences: true }, { kind: 'dense', units: 2 }] }, none),
+    ).rejects.toThrow(/layers\[1\]: a dense layer reads feature vectors, but the previous layer outputs images/);
+    await expect(
+      exportOnnx(
+        { layers: [{ kind: 'recurrent', cell: lstm, inputSize: 3, hiddenSize: 2, returnSequences: true }, { kind: 'recurrent', cell: conv, inputSize: 2, hiddenSize: 3 }] },
+        randomWeights({ layers: [{ kind: 'recurrent', cell: lstm, inputSize: 3, hiddenSize: 2 }] }, 3),
+      ),
+    ).rejects.toThrow(/layers\[1\]: convLstm\(kernelSize 3\) needs frames \[B, T, C, height, width\], but the previous layer outputs a sequence/);
   });
 });

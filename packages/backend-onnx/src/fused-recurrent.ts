@@ -1,7 +1,8 @@
-// The fused recurrent kernels of the contract (`backend.fused.rnn | lstm | gru`) as adapters over
-// the native-op forward and the generated backward graph (recurrent.ts). The adapter only names
-// things: the cell's local parameter names and state lists in, host arrays through, handles out;
-// the graphs are unchanged, and so is their speed.
+// The backend's fused kernels (`backend.fused`), one per kind of core's cell catalogue, built when
+// the backend is created. Cells ONNX has an operator for (rnn, lstm, gru) run it forward, with the
+// generated backward graph (recurrent.ts); every other cell, and every configuration the native
+// operator cannot express (an LSTM with projections or layer norm, a peephole LSTM in training),
+// runs on graphs generated from its core definition (cell-graph-kernel.ts).
 
 import type {
   CellConfig,
@@ -13,7 +14,8 @@ import type {
   FusedRecurrentKernel,
   Tensor,
 } from '@rnnkit/core';
-import { classicCell } from '@rnnkit/core';
+import { cellCatalogue, classicCell } from '@rnnkit/core';
+import { cellGraphKernel, CellGraphSaved, type CellGraphKernel } from './cell-graph-kernel.js';
 import type { Handles } from './handles.js';
 import type { GraphCell } from './graph-cell.js';
 import { recurrentBackward, recurrentForward, RecurrentSaved, type RecurrentInputs, type RecurrentWeights } from './recurrent.js';
@@ -26,33 +28,59 @@ export interface OnnxFusedKernel extends FusedRecurrentKernel {
 }
 
 // A type literal, not an interface: it must be assignable to the contract's string-keyed record.
-export type OnnxFusedKernels = {
-  readonly rnn: OnnxFusedKernel;
-  readonly lstm: OnnxFusedKernel;
-  readonly gru: OnnxFusedKernel;
-};
+export type OnnxFusedKernels = { readonly [kind: string]: OnnxFusedKernel };
+
+const NATIVE_KINDS: readonly string[] = ['rnn', 'lstm', 'gru'];
 
 export function fusedRecurrentKernels(h: Handles, sessions: SessionCache): OnnxFusedKernels {
-  const kernel = (kind: CellKind): OnnxFusedKernel => ({
-    supports: (cell) => classicCell(cell)?.kind === kind,
-    forward: (args) => forward(h, sessions, kind, args),
-    backward: (args) => backward(h, sessions, kind, args),
-  });
+  const kernels: Record<string, OnnxFusedKernel> = {};
+  for (const [kind, def] of Object.entries(cellCatalogue)) {
+    const graph = cellGraphKernel(h, sessions, def);
+    kernels[kind] = NATIVE_KINDS.includes(kind) ? withNativeOperator(h, sessions, kind as CellKind, graph) : graph;
+  }
+  return kernels;
+}
+
+/**
+ * The cell as the native operator computes it, or undefined: a classic cell, or (inference only)
+ * a peephole LSTM, which ONNX's LSTM computes with its P input (output gate on the new cell c_t,
+ * as in CELLS.md). Training a peephole LSTM needs its backward, which only the generated graph has.
+ */
+function nativeCell(kind: CellKind, cell: CellConfig, training: boolean): { cell: GraphCell; peephole: boolean } | undefined {
+  const classic = classicCell(cell);
+  if (classic?.kind === kind) return { cell: classic, peephole: false };
+  if (kind !== 'lstm' || cell.peephole !== true || training) return undefined;
+  // Peephole and nothing else that changes the equations: what remains is a classic LSTM.
+  const rest = classicCell({ ...cell, peephole: undefined });
+  return rest?.kind === 'lstm' ? { cell: rest, peephole: true } : undefined;
+}
+
+/** The native operator where it computes the cell, the generated graph otherwise. */
+function withNativeOperator(h: Handles, sessions: SessionCache, kind: CellKind, graph: CellGraphKernel): OnnxFusedKernel {
   return {
-    rnn: kernel('rnn'),
-    lstm: kernel('lstm'),
-    gru: kernel('gru'),
+    supports: (cell) => nativeCell(kind, cell, false) !== undefined || graph.supports(cell),
+    forward: (args) => {
+      const native = nativeCell(kind, args.cell, args.training);
+      return native ? forward(h, sessions, kind, native.cell, native.peephole, args) : graph.forward(args);
+    },
+    backward: (args) => (args.saved instanceof CellGraphSaved ? graph.backward(args) : backward(h, sessions, kind, args)),
   };
 }
 
 // x: [B, T, I], params by local name, states [h0] or [h0, c0]: [B, H] each (absent: zeros)
 // → y: [B, T, H], states [hT] or [hT, cT]: [B, H] each, saved when training
-async function forward(h: Handles, sessions: SessionCache, kind: CellKind, args: FusedForwardArgs): Promise<FusedForwardResult> {
+// (peephole LSTM: also weight_peephole [3H], blocks i, f, o)
+async function forward(h: Handles, sessions: SessionCache, kind: CellKind, cell: GraphCell, peephole: boolean, args: FusedForwardArgs): Promise<FusedForwardResult> {
   const where = `fused.${kind}.forward`;
-  const cell: GraphCell = classicCell(args.cell)!;
   const lstm = kind === 'lstm';
   const param = (name: string): Float32Array => h.floats(args.params.get(name), `${where}: params '${name}'`);
-  const w: RecurrentWeights = { wIh: param('weight_ih'), wHh: param('weight_hh'), bIh: param('bias_ih'), bHh: param('bias_hh') };
+  const w: RecurrentWeights = {
+    wIh: param('weight_ih'),
+    wHh: param('weight_hh'),
+    bIh: param('bias_ih'),
+    bHh: param('bias_hh'),
+    ...(peephole ? { wPeephole: param('weight_peephole') } : {}),
+  };
   const x = h.floats(args.x, `${where}: x`);
   const [B = 0, T = 0] = args.x.shape;
   const { inputSize: I, hiddenSize: H } = args.sizes;

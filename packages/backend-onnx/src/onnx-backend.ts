@@ -1,4 +1,4 @@
-// The rnnkit Backend (contract v2) on onnxruntime-node's public, asynchronous API. Recurrent and dense
+// The rnnkit Backend (contract v3) on onnxruntime-node's public, asynchronous API. Recurrent and dense
 // layers and larger matmuls run as cached ONNX sessions (native LSTM/GRU/RNN ops forward, generated
 // graphs backward); element-wise primitives, losses, embedding and optimizer updates run on the host
 // arrays with @rnnkit/core/host: on the CPU provider ORT tensors wrap host memory anyway, and for that
@@ -140,12 +140,19 @@ export class OnnxBackend implements Backend {
     this.sessions.close();
   }
 
+  /** Keys of the cached sessions (graph kind, cell, shape), e.g. to see which graph a call ran. */
+  get sessionKeys(): string[] {
+    return this.sessions.keys();
+  }
+
   /** Number of cached ONNX Runtime sessions (one per graph kind, cell and shape). */
   get sessionCount(): number {
     return this.sessions.size;
   }
 
   // ---- primitives (host loops, except larger matmuls) ------------------------------------
+  // Core's generic path calls these one by one; cells without a native operator instead run whole
+  // sequences in generated graphs (fused map), so these host loops are the fallback, not the hot path.
 
   async matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Promise<Tensor> {
     const ad = this.floats(a, 'matmul(a)');
@@ -208,6 +215,48 @@ export class OnnxBackend implements Backend {
     const t = this.h.get(x, 'reshape(x)');
     // Arrays are never written after creation (tensor.ts), so the new handle may share this one's.
     return this.h.wrap(t.data, shape, t.dtype);
+  }
+
+  div(a: Tensor, b: Tensor): Tensor {
+    return this.out(host.div(this.floats(a, 'div(a)'), this.floats(b, 'div(b)')), a.shape);
+  }
+
+  // x: [N, K] → [N, K]
+  layerNorm(x: Tensor, eps: number): Tensor {
+    return this.out(host.layerNorm(this.floats(x, 'layerNorm(x)'), x.shape[1]!, eps), x.shape);
+  }
+
+  // x, dy: [N, K] → dx: [N, K]
+  layerNormGrad(x: Tensor, dy: Tensor, eps: number): Tensor {
+    return this.out(host.layerNormGrad(this.floats(x, 'layerNormGrad(x)'), this.floats(dy, 'layerNormGrad(dy)'), x.shape[1]!, eps), x.shape);
+  }
+
+  // x: [B, C, H, W], w: [O, C, k, k], bias: [O] → y: [B, O, H, W]
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+    const s = convSizes(x.shape, w.shape);
+    const bd = bias === undefined ? undefined : this.floats(bias, 'conv2d(bias)');
+    return this.out(host.conv2d(this.floats(x, 'conv2d(x)'), this.floats(w, 'conv2d(w)'), bd, s), [s.B, s.O, s.H, s.W]);
+  }
+
+  // dy: [B, O, H, W], w: [O, C, k, k] → dx: [B, C, H, W]
+  conv2dGradInput(dy: Tensor, w: Tensor): Tensor {
+    const [B, , H, W] = dy.shape as [number, number, number, number];
+    const [O, C, k] = w.shape as [number, number, number, number];
+    return this.out(host.conv2dGradInput(this.floats(dy, 'conv2dGradInput(dy)'), this.floats(w, 'conv2dGradInput(w)'), { B, C, H, W, O, k }), [B, C, H, W]);
+  }
+
+  // x: [B, C, H, W], dy: [B, O, H, W] → dw: [O, C, k, k]
+  conv2dGradFilter(x: Tensor, dy: Tensor, kernelSize: number): Tensor {
+    const [B, C, H, W] = x.shape as [number, number, number, number];
+    const O = dy.shape[1]!;
+    const k = kernelSize;
+    return this.out(host.conv2dGradFilter(this.floats(x, 'conv2dGradFilter(x)'), this.floats(dy, 'conv2dGradFilter(dy)'), { B, C, H, W, O, k }), [O, C, k, k]);
+  }
+
+  // a, b: [B, T, N], h0: [B, N] → h: [B, T, N]
+  linearScan(a: Tensor, b: Tensor, h0: Tensor, reverse: boolean): Tensor {
+    const [B, T, N] = a.shape as [number, number, number];
+    return this.out(host.linearScan(this.floats(a, 'linearScan(a)'), this.floats(b, 'linearScan(b)'), this.floats(h0, 'linearScan(h0)'), B, T, N, reverse), a.shape);
   }
 
   // ---- layers ----------------------------------------------------------------------------
@@ -327,6 +376,13 @@ export class OnnxBackend implements Backend {
     host.rmspropUpdate(p!, this.floats(grad, 'rmspropUpdate(grad)'), sq!, buf, h);
     c.commit();
   }
+}
+
+/** conv2d's sizes from x: [B, C, H, W] and w: [O, C, k, k]. */
+function convSizes(x: readonly number[], w: readonly number[]): host.Conv2dSizes {
+  const [B, C, H, W] = x as [number, number, number, number];
+  const [O, , k] = w as [number, number, number, number];
+  return { B, C, H, W, O, k };
 }
 
 /** Create the ONNX Runtime backend; see OnnxBackendOptions. */

@@ -10,7 +10,8 @@ export type GraphProto = onnxProto.onnx.IGraphProto;
 export const FLOAT = 1;
 export const INT32 = 6;
 export const INT64 = 7;
-export type ElemType = typeof FLOAT | typeof INT32 | typeof INT64;
+export const BOOL = 9;
+export type ElemType = typeof FLOAT | typeof INT32 | typeof INT64 | typeof BOOL;
 
 /** number → INT, string → STRING, number[] → INTS, { float } → FLOAT, { strings } → STRINGS, { graph } → GRAPH. */
 export type AttrValue =

@@ -65,16 +65,23 @@ function reorderBlocks(g: GraphBuilder, t: string, cell: GraphCell): string {
   return g.op('Concat', order.map((k) => parts[k] as string), { axis: 0 });
 }
 
+/** rnnkit's peephole weights [3H], blocks i, f, o, in ONNX's P order i, o, f. */
+export function peepholeToOnnx(g: GraphBuilder, p: string): string {
+  const [i, f, o] = g.node('Split', [p], 3, { axis: 0 }) as [string, string, string];
+  return g.op('Concat', [i, o, f], { axis: 0 });
+}
+
 /**
  * The native op. X: [T, B, I]; W: [1, G·H, I]; R: [1, G·H, H]; Bias: [1, 2·G·H]; seqLens: [B] int32 (or '');
- * h0u/c0u: [1, B, H] (or ''). Returns Y: [T, 1, B, H], Yh/Yc: [1, B, H].
+ * h0u/c0u: [1, B, H] (or ''); P (LSTM peepholes, optional): [1, 3H] in ONNX order i, o, f.
+ * Returns Y: [T, 1, B, H], Yh/Yc: [1, B, H].
  */
 export function addRecurrentNode(
   g: GraphBuilder,
   cell: GraphCell,
   H: number,
   reverse: boolean,
-  inputs: { X: string; W: string; R: string; Bias: string; seqLens: string; h0u: string; c0u: string },
+  inputs: { X: string; W: string; R: string; Bias: string; seqLens: string; h0u: string; c0u: string; P?: string | undefined },
 ): { Y: string; Yh: string; Yc: string } {
   const attrs: Record<string, number | string | { strings: readonly string[] }> = {
     hidden_size: H,
@@ -84,6 +91,7 @@ export function addRecurrentNode(
   if (cell.kind === 'rnn' && cell.nonlinearity === 'relu') attrs.activations = { strings: ['Relu'] };
   const ins = [inputs.X, inputs.W, inputs.R, inputs.Bias, inputs.seqLens, inputs.h0u];
   if (cell.kind === 'lstm') ins.push(inputs.c0u);
+  if (cell.kind === 'lstm' && inputs.P) ins.push(inputs.P);
   const op = cell.kind === 'lstm' ? 'LSTM' : cell.kind === 'gru' ? 'GRU' : 'RNN';
   const outs = g.node(op, ins, cell.kind === 'lstm' ? 3 : 2, attrs);
   return { Y: outs[0] as string, Yh: outs[1] as string, Yc: outs[2] ?? '' };
@@ -91,9 +99,10 @@ export function addRecurrentNode(
 
 /**
  * Forward graph. Inputs x: [B, T, I], w_ih: [G·H, I], w_hh: [G·H, H], b_ih, b_hh: [G·H], h0: [B, H],
- * c0: [B, H] (LSTM), lengths: [B] int32. Outputs y: [B, T, H], h_t: [B, H], c_t: [B, H] (LSTM).
+ * c0: [B, H] (LSTM), lengths: [B] int32, w_peephole: [3H] (peephole LSTM: rnnkit's blocks i, f, o).
+ * Outputs y: [B, T, H], h_t: [B, H], c_t: [B, H] (LSTM).
  */
-export function buildForwardGraph(cell: GraphCell, s: RecurrentShape, reverse: boolean): GraphProto {
+export function buildForwardGraph(cell: GraphCell, s: RecurrentShape, reverse: boolean, peephole = false): GraphProto {
   const { B, T, I, H } = s;
   const GH = gateCount(cell.kind) * H;
   const g = new GraphBuilder('recurrent_forward');
@@ -105,6 +114,7 @@ export function buildForwardGraph(cell: GraphCell, s: RecurrentShape, reverse: b
   g.input('h0', FLOAT, [B, H]);
   if (cell.kind === 'lstm') g.input('c0', FLOAT, [B, H]);
   g.input('lengths', INT32, [B]);
+  if (peephole) g.input('w_peephole', FLOAT, [3 * H]);
   const axis0 = g.int64s([0]);
   const X = g.op('Transpose', ['x'], { perm: [1, 0, 2] });
   const W = g.op('Unsqueeze', [reorderBlocks(g, 'w_ih', cell), axis0]);
@@ -113,7 +123,8 @@ export function buildForwardGraph(cell: GraphCell, s: RecurrentShape, reverse: b
   const Bias = g.op('Unsqueeze', [bias, axis0]);
   const h0u = g.op('Unsqueeze', ['h0', axis0]);
   const c0u = cell.kind === 'lstm' ? g.op('Unsqueeze', ['c0', axis0]) : '';
-  const { Y, Yh, Yc } = addRecurrentNode(g, cell, H, reverse, { X, W, R, Bias, seqLens: 'lengths', h0u, c0u });
+  const P = peephole ? g.op('Unsqueeze', [peepholeToOnnx(g, 'w_peephole'), axis0]) : undefined;
+  const { Y, Yh, Yc } = addRecurrentNode(g, cell, H, reverse, { X, W, R, Bias, seqLens: 'lengths', h0u, c0u, P });
   const Ys = g.op('Squeeze', [Y, g.int64s([1])]);
   g.node('Transpose', [Ys], ['y'], { perm: [1, 0, 2] });
   g.node('Squeeze', [Yh, axis0], ['h_t']);

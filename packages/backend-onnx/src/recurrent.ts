@@ -7,12 +7,16 @@ import { buildBackwardGraph, buildForwardGraph, graphCellKey, type GraphCell, ty
 import type { SessionCache } from './session-cache.js';
 import { OnnxSaved, type LiveCounter } from './tensor.js';
 
-/** One direction's parameters, PyTorch layout: wIh: [G·H, I], wHh: [G·H, H], bIh, bHh: [G·H]. */
+/**
+ * One direction's parameters, PyTorch layout: wIh: [G·H, I], wHh: [G·H, H], bIh, bHh: [G·H];
+ * a peephole LSTM's wPeephole: [3H] (blocks i, f, o), forward only.
+ */
 export interface RecurrentWeights {
   readonly wIh: Float32Array;
   readonly wHh: Float32Array;
   readonly bIh: Float32Array;
   readonly bHh: Float32Array;
+  readonly wPeephole?: Float32Array | undefined;
 }
 
 /** x: [B, T, I], h0, c0 (LSTM only): [B, H], lengths: [B] (all T when nothing is padded). */
@@ -40,8 +44,8 @@ export class RecurrentSaved extends OnnxSaved {
   }
 }
 
-function key(kind: string, cell: GraphCell, s: RecurrentShape, reverse: boolean, masked = false): string {
-  return `${kind}:${graphCellKey(cell)}:${s.B}x${s.T}x${s.I}x${s.H}:${reverse ? 'rev' : 'fwd'}${masked ? ':masked' : ''}`;
+function key(kind: string, cell: GraphCell, s: RecurrentShape, reverse: boolean, masked = false, peephole = false): string {
+  return `${kind}:${graphCellKey(cell)}${peephole ? '(peephole)' : ''}:${s.B}x${s.T}x${s.I}x${s.H}:${reverse ? 'rev' : 'fwd'}${masked ? ':masked' : ''}`;
 }
 
 export interface RecurrentForwardOut {
@@ -62,7 +66,8 @@ export async function recurrentForward(
 ): Promise<RecurrentForwardOut> {
   const { B, T, I, H } = s;
   const GH = gateCount(cell.kind) * H;
-  const out = await sessions.run(key('fwd', cell, s, reverse), () => buildForwardGraph(cell, s, reverse), {
+  const peephole = w.wPeephole !== undefined;
+  const out = await sessions.run(key('fwd', cell, s, reverse, false, peephole), () => buildForwardGraph(cell, s, reverse, peephole), {
     x: [a.x, [B, T, I]],
     w_ih: [w.wIh, [GH, I]],
     w_hh: [w.wHh, [GH, H]],
@@ -71,6 +76,7 @@ export async function recurrentForward(
     h0: [a.h0, [B, H]],
     ...(a.c0 ? { c0: [a.c0, [B, H]] as const } : {}),
     lengths: [a.lengths, [B]],
+    ...(w.wPeephole ? { w_peephole: [w.wPeephole, [3 * H]] as const } : {}),
   });
   return { y: out.y as Float32Array, hT: out.h_t as Float32Array, cT: a.c0 ? (out.c_t as Float32Array) : undefined };
 }

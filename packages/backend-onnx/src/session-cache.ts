@@ -12,11 +12,14 @@ export class SessionCache {
 
   constructor(private readonly options: SessionOptions) {}
 
-  get(key: string, build: () => GraphProto): Promise<OrtSession> {
+  /** `build` may be asynchronous (generated graphs trace a cell's step first); it runs once per key. */
+  get(key: string, build: () => GraphProto | Promise<GraphProto>): Promise<OrtSession> {
     if (this.closed) return Promise.reject(new Error('onnx backend: used after close()'));
     let s = this.sessions.get(key);
     if (!s) {
-      const created = OrtSession.create(encodeModel(build()), this.options);
+      const created = Promise.resolve()
+        .then(build)
+        .then((graph) => OrtSession.create(encodeModel(graph), this.options));
       // A failed creation is not cached: the next call reports its own error.
       created.catch(() => {
         if (this.sessions.get(key) === created) this.sessions.delete(key);
@@ -28,11 +31,16 @@ export class SessionCache {
   }
 
   /** Run the graph under `key` (built by `build` the first time). */
-  async run(key: string, build: () => GraphProto, feeds: Parameters<OrtSession['run']>[0]): Promise<Record<string, Float32Array | Int32Array>> {
+  async run(key: string, build: () => GraphProto | Promise<GraphProto>, feeds: Parameters<OrtSession['run']>[0]): Promise<Record<string, Float32Array | Int32Array>> {
     const session = await this.get(key, build);
     // close() may have come while the session was being created.
     if (this.closed) throw new Error('onnx backend: used after close()');
     return session.run(feeds);
+  }
+
+  /** The cached graphs' keys (tests and diagnostics: which graph a call ran). */
+  keys(): string[] {
+    return [...this.sessions.keys()];
   }
 
   get size(): number {

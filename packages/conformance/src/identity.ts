@@ -28,7 +28,7 @@ export function describeIdentity(s: Suite): void {
         expect(typeof k?.forward, `fused.${kind}.forward`).toBe('function');
         expect(typeof k?.backward, `fused.${kind}.backward`).toBe('function');
       }
-      expect(s.backend.specificationVersion).toBe(2);
+      expect(s.backend.specificationVersion).toBe(SPECIFICATION_VERSION);
     });
     it('read() returns floats in the declared precision and int32 as Int32Array, with the values uploaded', async () => {
       const b = s.backend;
