@@ -37,7 +37,7 @@ export function describeBadInput(s: Suite): void {
 
     it('y with the wrong shape, labels out of range, regression targets of the wrong shape', () =>
       withModel(async (m) => {
-        await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([0, 1, 2]), shape: [3] } }, ce)).rejects.toThrow(/y: expected shape \[2\].*got \[3\]/);
+        await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([0, 1, 2]), shape: [3] } }, ce)).rejects.toThrow(/y: expected 2 samples \(as many as x\), got shape \[3\]/);
         await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([0, 5]), shape: [2] } }, ce)).rejects.toThrow(/y: label 5 .*out of range \[0, 3\)/);
         await expect(m.trainStep({ ...ok, y: { data: Int32Array.from([-1, 0]), shape: [2] } }, ce)).rejects.toThrow(/y: label -1 .*out of range \[0, 3\)/);
         await expect(m.trainStep({ ...ok, y: { data: new Float32Array(4), shape: [2, 2] } }, { loss: 'meanSquaredError' })).rejects.toThrow(
@@ -66,6 +66,42 @@ export function describeBadInput(s: Suite): void {
         const inf = xs(2, 5, 3);
         inf.data[0] = -Infinity;
         await expect(m.trainStep({ ...ok, x: inf }, ce)).rejects.toThrow(/x: expected finite values, got -Infinity at flat index 0/);
+      }));
+
+    it('data, optimizer specs, seeds, initial states, weights and streamed steps: one rule on every backend, nothing left allocated', () =>
+      withModel(async (m) => {
+        const b = s.backend;
+        const live = b.liveTensors();
+        const nanState = { data: new Float32Array(8).fill(NaN), shape: [1, 2, 4] };
+        const states = (h: HostTensor) => [{ h, c: { data: new Float32Array(8), shape: [1, 2, 4] } }, undefined] as never;
+        const cases: [string, () => Promise<unknown>, RegExp][] = [
+          ['y shorter than x', () => m.fit({ ...ok, y: { data: Int32Array.from([0]), shape: [1] } }, ce), /data\.y: expected 2 samples \(as many as x\), got shape \[1\]/],
+          ['lengths longer than N', () => m.fit({ ...ok, lengths: Int32Array.from([5, 5, 5]) }, ce), /data\.lengths: expected 2 entries.*got 3/],
+          ['an empty evaluation set', () => m.evaluate({ x: xs(0, 5, 3), y: { data: new Int32Array(0), shape: [0] } }, ce), /data\.x: expected at least one sample, got shape \[0, 5, 3\]/],
+          ['adam with lr −1', () => m.trainStep(ok, { ...ce, optimizer: { type: 'adam', lr: -1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } }), /adam: lr: expected a finite number >= 0, got -1/],
+          ['an unknown optimizer type', () => m.trainStep(ok, { ...ce, optimizer: { type: 'foo' } as never }), /optimizer: type: expected 'adam', 'sgd' or 'rmsprop', got "foo"/],
+          ['an optimizer field adam does not have', () => m.trainStep(ok, { ...ce, optimizer: { type: 'adam', lr: 1e-3, momentum: 0.9 } as never }), /optimizer: unknown field 'momentum' for adam/],
+          ['NaN in an initial state', () => m.forward(ok.x, { initialStates: states(nanState) }), /initialStates\[0\]\.h: expected finite values, got NaN/],
+          ['Int32 data as an initial state', () => m.forward(ok.x, { initialStates: states({ data: new Int32Array(8), shape: [1, 2, 4] }) }), /initialStates\[0\]\.h: expected Float32Array values, got Int32Array/],
+          ['NaN in setWeights', async () => m.setWeights(new Map([...(await m.getWeights())].map(([k, v]) => [k, v.map(() => NaN)]))), /weights: '0\.weight_ih_l0': expected finite values, got NaN/],
+          ['plain arrays in setWeights', async () => m.setWeights(new Map([...(await m.getWeights())].map(([k, v]) => [k, Array.from(v) as never]))), /weights: '0\.weight_ih_l0': expected Float32Array values, got Array/],
+          ['Float64Array in setWeights', async () => m.setWeights(new Map([...(await m.getWeights())].map(([k, v]) => [k, Float64Array.from(v) as never]))), /expected Float32Array values, got Float64Array/],
+          ['predict with T = 0', () => m.predict(xs(2, 0, 3)), /x: expected at least one time step, got shape \[2, 0, 3\]/],
+          ['a fractional seed', async () => Sequential.create(b, [recurrent({ inputSize: 3, hiddenSize: 4 })], { seed: 1.5 }), /seed: expected a non-negative integer, got 1\.5/],
+        ];
+        const problems: string[] = [];
+        for (const [what, fn, pattern] of cases) {
+          let message: string | undefined;
+          try {
+            await fn();
+          } catch (e) {
+            message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
+          }
+          if (message === undefined) problems.push(`${what}: did not throw`);
+          else if (!pattern.test(message)) problems.push(`${what}: message ${JSON.stringify(message)} does not match ${pattern}`);
+          if (b.liveTensors() !== live) problems.push(`${what}: left ${b.liveTensors() - live} tensors alive`);
+        }
+        expect(problems, problems.join('\n')).toEqual([]);
       }));
 
     it('token ids out of range', async () => {

@@ -52,6 +52,8 @@ export function adam(o: AdamOptions = {}): OptimizerSpec {
 
 /** torch.optim.SGD. */
 export function sgd(o: SgdOptions): OptimizerSpec {
+  if (!o || typeof o.lr !== 'number') throw new Error(`sgd: lr: expected a number (SGD has no default learning rate, as in PyTorch), got ${JSON.stringify(o?.lr)}`);
+  if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new Error(`sgd: nesterov: expected true or false, got ${JSON.stringify(o.nesterov)}`);
   const spec = {
     type: 'sgd' as const,
     lr: nonNegative('sgd: lr', o.lr),
@@ -76,6 +78,33 @@ export function rmsprop(o: RmspropOptions = {}): OptimizerSpec {
     momentum: nonNegative('rmsprop: momentum', o.momentum ?? 0),
     weightDecay: nonNegative('rmsprop: weightDecay', o.weightDecay ?? 0),
   };
+}
+
+const FIELDS = {
+  adam: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
+  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
+  rmsprop: ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'],
+} as const;
+
+/**
+ * An optimizer spec from anywhere (hand-written, a checkpoint): a known type, only that type's
+ * fields, each present and in range; the result is what the factory of that type would build.
+ */
+export function checkOptimizerSpec(spec: unknown, where = 'optimizer'): OptimizerSpec {
+  if (!spec || typeof spec !== 'object') throw new Error(`${where}: expected an optimizer spec such as adam({ lr: 1e-3 }), got ${JSON.stringify(spec)}`);
+  const { type, ...rest } = spec as Record<string, unknown>;
+  if (type !== 'adam' && type !== 'sgd' && type !== 'rmsprop') throw new Error(`${where}: type: expected 'adam', 'sgd' or 'rmsprop', got ${JSON.stringify(type)}`);
+  const known: readonly string[] = FIELDS[type];
+  for (const key of Object.keys(rest)) if (!known.includes(key)) throw new Error(`${where}: unknown field '${key}' for ${type} (it takes ${known.join(', ')})`);
+  for (const key of known) {
+    const v = rest[key];
+    if (key === 'nesterov' ? v !== undefined && typeof v !== 'boolean' : v !== undefined && typeof v !== 'number') {
+      throw new Error(`${where}: ${key}: expected ${key === 'nesterov' ? 'true or false' : 'a number'}, got ${JSON.stringify(v)}`);
+    }
+  }
+  const o = rest as never;
+  const built = type === 'adam' ? adam(o) : type === 'sgd' ? sgd(o) : rmsprop(o);
+  return built;
 }
 
 /** Per-parameter optimizer state on the backend, created on the first step. */

@@ -3,7 +3,7 @@
 // Parameter names follow PyTorch's nn.Sequential state_dict: `<layer index>.<name>`.
 import type { Backend, Tensor } from './backend.js';
 import { checkedBackend } from './checked-backend.js';
-import { batchIndices, datasetSize, epochOrder, gatherBatch, type Dataset, type HostTensor } from './dataset.js';
+import { batchIndices, epochOrder, gatherBatch, type Dataset, type HostTensor } from './dataset.js';
 import { encodeCheckpoint, writeFileAtomic, type CheckpointContents } from './checkpoint.js';
 import { buildDense } from './layers/dense.js';
 import { buildEmbedding } from './layers/embedding.js';
@@ -12,10 +12,10 @@ import { describeIO } from './layers/layer.js';
 import { buildRecurrent } from './layers/recurrent.js';
 import type { LayerSpec } from './layers/specs.js';
 import { checkLossName, computeLoss, countCorrect, targetDtype, type LossName } from './losses.js';
-import { Optimizer, adam, type OptimizerSpec } from './optimizers.js';
+import { Optimizer, adam, checkOptimizerSpec, type OptimizerSpec } from './optimizers.js';
 import type { Initializer } from './init.js';
 import { Rng } from './rng.js';
-import { checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
+import { checkDataset, checkFloats, checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
 
 export interface SequentialOptions {
   /** Seed for initial weights, dropout masks and shuffling (default 0). */
@@ -139,6 +139,7 @@ export class Sequential {
   ) {
     this.backend = checkedBackend(backend);
     this.seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new Error(`seed: expected a non-negative integer, got ${JSON.stringify(options.seed)}`);
     if (options.fused !== undefined && typeof options.fused !== 'boolean') throw new Error(`fused: expected true or false, got ${JSON.stringify(options.fused)}`);
     this.fused = options.fused ?? true;
     const built = buildLayers(specs);
@@ -249,8 +250,7 @@ export class Sequential {
     for (const [name, shape] of shapes) {
       const w = weights.get(name);
       if (!w) throw new Error(`weights: missing parameter '${name}'`);
-      const n = shape.reduce((a, b) => a * b, 1);
-      if (w.length !== n) throw new Error(`weights: '${name}': expected ${n} values for shape ${shapeString(shape)}, got ${w.length}`);
+      checkFloats(`weights: '${name}'`, w, shape.reduce((a, b) => a * b, 1));
     }
     for (const [name, shape] of shapes) {
       const [i, local] = splitName(name);
@@ -331,7 +331,7 @@ export class Sequential {
   // ---- training ----------------------------------------------------------------------------
 
   private optimizerFor(spec: OptimizerSpec | undefined): Optimizer {
-    const s = spec ?? this.optimizer?.spec ?? adam();
+    const s = spec === undefined ? (this.optimizer?.spec ?? adam()) : checkOptimizerSpec(spec);
     if (!this.optimizer || JSON.stringify(this.optimizer.spec) !== JSON.stringify(s)) {
       this.optimizer?.dispose();
       this.optimizer = new Optimizer(s, this.backend);
@@ -355,6 +355,7 @@ export class Sequential {
   ): Promise<{ loss: number; accuracy?: { correct: number; total: number } | undefined }> {
     this.checkAlive();
     checkLossName(opts.loss);
+    checkDataset(batch, 'batch');
     const [B, T] = checkInput(batch.x, this.input);
     checkLengths(batch.lengths, B, T);
     checkTargets(batch.y, opts.loss, this.outShape(batch.x.shape));
@@ -407,8 +408,8 @@ export class Sequential {
     const epochs = opts.epochs ?? 1;
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs: expected a positive integer, got ${epochs}`);
-    const n = datasetSize(data);
-    if (n === 0) throw new Error('data: the training set is empty');
+    const n = checkDataset(data);
+    if (opts.validationData) checkDataset(opts.validationData, 'validationData');
     const history: EpochLog[] = [];
     for (let epoch = 0; epoch < epochs; epoch++) {
       await opts.callbacks?.onEpochBegin?.(epoch);
@@ -452,7 +453,7 @@ export class Sequential {
     const lossName = opts.loss ?? this.lastLoss;
     if (!lossName) throw new Error('evaluate: loss: not given and the model has not been trained yet');
     checkLossName(lossName);
-    const n = datasetSize(data);
+    const n = checkDataset(data);
     const batches = batchIndices(epochOrder(n, 0, 0, false), opts.batchSize ?? 256);
     const b = this.backend;
     let lossSum = 0;
@@ -569,6 +570,7 @@ export class Sequential {
         const d = layer.input.kind === 'frames' ? { ...decl, shape: [decl.shape[0]!, ...frame] } : decl;
         const t = s[d.name];
         if (!t) throw new Error(`initialStates[${i}].${d.name}: missing (layer ${i} needs ${names.join(' and ')})`);
+        checkFloats(`initialStates[${i}].${d.name}`, t.data);
         const shape = [d.count, B, ...d.shape];
         if (shapeString(t.shape) !== shapeString(shape) || t.data.length !== shape.reduce((a, c) => a * c, 1)) {
           throw new Error(`initialStates[${i}].${d.name}: expected shape ${shapeString(shape)}, got ${shapeString(t.shape)}`);
@@ -604,8 +606,10 @@ export class Sequential {
   }
 
   restoreOptimizer(spec: OptimizerSpec, step: number, slots: ReadonlyMap<string, readonly Float32Array[]>): void {
+    const checked = checkOptimizerSpec(spec, 'optimizer state: spec');
+    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`optimizer state: step: expected a non-negative integer, got ${JSON.stringify(step)}`);
     this.optimizer?.dispose();
-    this.optimizer = new Optimizer(spec, this.backend);
+    this.optimizer = new Optimizer(checked, this.backend);
     this.optimizer.restore(step, slots, this.parameterShapes());
   }
 

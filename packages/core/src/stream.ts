@@ -5,7 +5,7 @@ import type { Tensor } from './backend.js';
 import type { HostTensor } from './dataset.js';
 import type { RecurrentState } from './layers/layer.js';
 import { disposeStates, type Sequential } from './sequential.js';
-import { shapeString } from './validate.js';
+import { checkFloats, shapeString } from './validate.js';
 
 export class SequenceStream {
   private states: (RecurrentState | undefined)[] | undefined;
@@ -39,6 +39,7 @@ export class SequenceStream {
     if (shapeString(x.shape) !== shapeString(expected) || (io.kind === 'frames' && x.shape.length !== 4)) {
       throw new Error(`stream.step: x: expected shape ${shapeString(want)}, got ${shapeString(x.shape)}`);
     }
+    if (io.kind !== 'ids') checkFloats('stream.step: x', x.data);
     const batchOf = (s: RecurrentState | undefined) => s?.values[0]?.[0]?.shape[0];
     const prevB = this.states?.map(batchOf).find((v) => v !== undefined);
     if (prevB !== undefined && prevB !== B) throw new Error(`stream.step: x: batch size ${B} differs from the stream's ${prevB}; call reset() first`);

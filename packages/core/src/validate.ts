@@ -1,6 +1,6 @@
 // Input checks at the model's edge. Every message names the argument, what was expected and
 // what arrived, so a user can fix the call without reading rnnkit's source.
-import type { HostTensor } from './dataset.js';
+import type { Dataset, HostTensor } from './dataset.js';
 import type { LayerIO } from './layers/layer.js';
 import type { LossName } from './losses.js';
 
@@ -36,9 +36,38 @@ function checkFinite(name: string, data: Float32Array | Int32Array): void {
   }
 }
 
+/**
+ * Checks that a data set's parts agree before any batch is drawn from it: x and y have the same
+ * number of samples, `lengths` one per sample, and there is at least one sample.
+ */
+export function checkDataset(data: Dataset, name = 'data'): number {
+  if (!data || typeof data !== 'object') throw new Error(`${name}: expected { x, y, lengths? }, got ${data === null ? 'null' : typeof data}`);
+  const x = checkHostTensor(`${name}.x`, data.x);
+  const y = checkHostTensor(`${name}.y`, data.y);
+  const N = x.shape[0] ?? 0;
+  if (N === 0) throw new Error(`${name}.x: expected at least one sample, got shape ${shapeString(x.shape)}`);
+  if (y.shape[0] !== N) throw new Error(`${name}.y: expected ${N} samples (as many as x), got shape ${shapeString(y.shape)}`);
+  if (data.lengths !== undefined) {
+    if (!(data.lengths instanceof Int32Array)) throw new Error(`${name}.lengths: expected Int32Array, got ${(data.lengths as object)?.constructor?.name ?? typeof data.lengths}`);
+    if (data.lengths.length !== N) throw new Error(`${name}.lengths: expected ${N} entries (one per sample), got ${data.lengths.length}`);
+  }
+  return N;
+}
+
+/** Float32Array host values with only finite numbers (initial states, weights, streamed steps). */
+export function checkFloats(name: string, data: unknown, expected?: number): Float32Array {
+  if (!(data instanceof Float32Array)) throw new Error(`${name}: expected Float32Array values, got ${(data as object)?.constructor?.name ?? typeof data}`);
+  if (expected !== undefined && data.length !== expected) throw new Error(`${name}: expected ${expected} values, got ${data.length}`);
+  checkFinite(name, data);
+  return data;
+}
+
 /** Checks model input x against what the first layer takes; returns [B, T]. */
 export function checkInput(x: HostTensor, io: LayerIO, name = 'x'): [number, number] {
   checkHostTensor(name, x);
+  if (io.kind !== 'vector' && io.kind !== 'image' && x.shape.length >= 2 && x.shape[1] === 0) {
+    throw new Error(`${name}: expected at least one time step, got shape ${shapeString(x.shape)}`);
+  }
   if (io.kind === 'ids') {
     if (!(x.data instanceof Int32Array)) {
       throw new Error(`${name}: expected token ids as Int32Array (the model starts with an embedding), got ${x.data.constructor.name}`);
