@@ -32,3 +32,9 @@ export function workspaceAliases() {
   }
   return [...subpaths, ...Object.entries(aliases).map(([find, replacement]) => ({ find, replacement }))];
 }
+
+/**
+ * Tests assert correctness, never speed, so no limit a slow or busy machine can reach: a limit
+ * is only there to end a hang (30 min; CI's own limit covers the whole run).
+ */
+export const timeouts = { testTimeout: 1_800_000, hookTimeout: 1_800_000 };

@@ -15,9 +15,9 @@ it("README.md's example is readme.mjs, verbatim", () => {
 });
 
 it('runs as written: one epoch on 8192 MNIST images reaches more than 60% test accuracy on js', () => {
-  const out = execFileSync(process.execPath, ['readme.mjs'], { cwd: here, encoding: 'utf8', timeout: 240_000 });
+  const out = execFileSync(process.execPath, ['readme.mjs'], { cwd: here, encoding: 'utf8' });
   expect(out).toMatch(/^epoch 1: loss \d+\.\d{4}$/m);
   const m = /^test accuracy (\d+\.\d)% on js \(cpu \(pure TypeScript, \d+ threads?\)\)$/m.exec(out);
   expect(m, out).not.toBeNull();
   expect(Number(m?.[1])).toBeGreaterThan(60);
-}, 300_000);
+}, 1_800_000);

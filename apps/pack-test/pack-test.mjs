@@ -165,7 +165,7 @@ try {
       const diff = template.split('\n').filter((l, i) => l !== source.split('\n')[i]);
       check(`example-${dir}.mjs differs from the template only in the import line`, diff.length === (dir === BACKENDS[0] ? 0 : 1) && diff.every((l) => l.includes(importLine)));
       const [cmd, args] = needXvfb ? ['xvfb-run', ['-a', '-s', '-screen 0 1280x1024x24', process.execPath, file]] : [process.execPath, [file]];
-      const r = run(cmd, args, { cwd: app, env: inherited, timeout: 240_000 });
+      const r = run(cmd, args, { cwd: app, env: inherited });
       let out;
       try {
         out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
