@@ -72,7 +72,11 @@ export async function resolveExecutionProvider(option: ExecutionProviderOption, 
   if (option === 'auto' && !cudaProviderInstalled()) {
     return { kind: 'cpu', executionProviders: ['cpu'], fallbackReason: 'CUDA provider not installed' };
   }
-  // 'cuda' always really tries, so its error carries onnxruntime's own message.
+  // Without the provider library a probe only makes onnxruntime print a loud error line; say why here.
+  if (option === 'cuda' && !cudaProviderInstalled()) {
+    throw new Error(`createOnnxBackend: executionProvider 'cuda' is not available (the CUDA provider library is not installed next to onnxruntime-node). ${CUDA_INSTALL_HINT}`);
+  }
+  // With the library present, 'cuda' really tries, so a failure carries onnxruntime's own message.
   const failure = await probeCuda(intraOpNumThreads);
   if (failure === undefined) return { kind: 'cuda', executionProviders: ['cuda', 'cpu'] };
   if (option === 'cuda') {
