@@ -2,7 +2,7 @@
 // actual value: at the model's edge (through the backend under test), and at every backend call,
 // where core's checked backend (the contract checked once, for every backend) stops it.
 import { describe, expect, it } from 'vitest';
-import { layers, Sequential, type Dataset, type HostTensor } from '@rnnkit/core';
+import { adam, layers, Sequential, type Dataset, type HostTensor } from '@rnnkit/core';
 import type { Suite } from './suite.js';
 
 function xs(B: number, T: number, F: number, fill = 0.1): HostTensor<Float32Array> {
@@ -100,6 +100,38 @@ export function describeBadInput(s: Suite): void {
           if (message === undefined) problems.push(`${what}: did not throw`);
           else if (!pattern.test(message)) problems.push(`${what}: message ${JSON.stringify(message)} does not match ${pattern}`);
           if (b.liveTensors() !== live) problems.push(`${what}: left ${b.liveTensors() - live} tensors alive`);
+        }
+        expect(problems, problems.join('\n')).toEqual([]);
+      }));
+
+    it('options rnnkit does not implement are errors that name them and say what to use instead', () =>
+      withModel(async (m) => {
+        const build = (spec: () => unknown) => () => Sequential.create(s.reference, [spec() as never], { seed: 1 }).dispose();
+        const cases: [string, () => unknown, RegExp][] = [
+          ['batchFirst on an LSTM', build(() => layers.lstm({ inputSize: 2, hiddenSize: 3, batchFirst: true } as never)), /unknown option 'batchFirst': rnnkit is always batch-first/],
+          ['bias: false on a GRU', build(() => layers.gru({ inputSize: 2, hiddenSize: 3, bias: false } as never)), /unknown option 'bias': recurrent cells always have their biases/],
+          ['bias: false on a dense layer', () => layers.dense({ units: 2, bias: false } as never), /layers\.dense: unknown option 'bias'/],
+          ['trainable: false', build(() => layers.rnn({ inputSize: 2, hiddenSize: 3, trainable: false } as never)), /unknown option 'trainable': freezing layers is not supported yet/],
+          ['paddingIdx on an embedding', () => layers.embedding({ inputDim: 5, outputDim: 2, paddingIdx: 0 } as never), /layers\.embedding: unknown option 'paddingIdx'.*lengths/],
+          ['dropout on a one-layer recurrent layer', build(() => layers.lstm({ inputSize: 2, hiddenSize: 3, dropout: 0.5 })), /dropout: 0\.5 does nothing with numLayers 1/],
+          ['validationSplit in fit', () => m.fit(ok, { ...ce, validationSplit: 0.2 } as never), /fit: unknown option 'validationSplit': pass validationData/],
+          ['epochs in trainStep', () => m.trainStep(ok, { ...ce, epochs: 2 } as never), /trainStep: unknown option 'epochs'/],
+          ['batch_size in predict', () => m.predict(ok.x, { batch_size: 2 } as never), /predict: unknown option 'batch_size'/],
+          ['an unknown callback', () => m.fit(ok, { ...ce, callbacks: { onTrainEnd: () => {} } } as never), /fit: callbacks: unknown option 'onTrainEnd'/],
+          ['momentum on adam', () => adam({ momentum: 0.9 } as never), /adam: unknown option 'momentum'/],
+          ['betas on adam', () => adam({ betas: [0.9, 0.99] } as never), /adam: unknown option 'betas': use beta1 and beta2/],
+          ['lr as a model option', () => Sequential.create(s.reference, [layers.dense({ inputSize: 2, units: 1 })], { seed: 1, lr: 0.1 } as never), /model options: unknown option 'lr'/],
+        ];
+        const problems: string[] = [];
+        for (const [what, fn, pattern] of cases) {
+          let message: string | undefined;
+          try {
+            await fn();
+          } catch (e) {
+            message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
+          }
+          if (message === undefined) problems.push(`${what}: did not throw`);
+          else if (!pattern.test(message)) problems.push(`${what}: message ${JSON.stringify(message)} does not match ${pattern}`);
         }
         expect(problems, problems.join('\n')).toEqual([]);
       }));

@@ -1,6 +1,7 @@
 // Optimizer policy (PyTorch torch.optim semantics): hyper-parameters, per-parameter state and
 // step counting live here; the update arithmetic is the backend's (`adamUpdate`, ...).
 import type { Backend, Tensor } from './backend.js';
+import { checkOptions } from './strict-options.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -29,6 +30,12 @@ export type OptimizerSpec =
   | { readonly type: 'sgd'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number }
   | { readonly type: 'rmsprop'; readonly lr: number; readonly alpha: number; readonly eps: number; readonly momentum: number; readonly weightDecay: number };
 
+const FIELDS = {
+  adam: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
+  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
+  rmsprop: ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'],
+} as const;
+
 function nonNegative(name: string, v: number): number {
   if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${name}: expected a finite number >= 0, got ${v}`);
   return v;
@@ -40,6 +47,7 @@ function unit(name: string, v: number): number {
 
 /** torch.optim.Adam defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
 export function adam(o: AdamOptions = {}): OptimizerSpec {
+  checkOptions(o, FIELDS.adam, 'adam');
   return {
     type: 'adam',
     lr: nonNegative('adam: lr', o.lr ?? 1e-3),
@@ -52,6 +60,7 @@ export function adam(o: AdamOptions = {}): OptimizerSpec {
 
 /** torch.optim.SGD. */
 export function sgd(o: SgdOptions): OptimizerSpec {
+  checkOptions(o, FIELDS.sgd, 'sgd');
   if (!o || typeof o.lr !== 'number') throw new Error(`sgd: lr: expected a number (SGD has no default learning rate, as in PyTorch), got ${JSON.stringify(o?.lr)}`);
   if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new Error(`sgd: nesterov: expected true or false, got ${JSON.stringify(o.nesterov)}`);
   const spec = {
@@ -70,6 +79,7 @@ export function sgd(o: SgdOptions): OptimizerSpec {
 
 /** torch.optim.RMSprop defaults: lr 1e-2, alpha 0.99, eps 1e-8 (not centered). */
 export function rmsprop(o: RmspropOptions = {}): OptimizerSpec {
+  checkOptions(o, FIELDS.rmsprop, 'rmsprop');
   return {
     type: 'rmsprop',
     lr: nonNegative('rmsprop: lr', o.lr ?? 1e-2),
@@ -80,11 +90,6 @@ export function rmsprop(o: RmspropOptions = {}): OptimizerSpec {
   };
 }
 
-const FIELDS = {
-  adam: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
-  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
-  rmsprop: ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'],
-} as const;
 
 /**
  * An optimizer spec from anywhere (hand-written, a checkpoint): a known type, only that type's

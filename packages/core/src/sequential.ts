@@ -15,7 +15,13 @@ import { checkLossName, computeLoss, countCorrect, targetDtype, type LossName } 
 import { Optimizer, adam, checkOptimizerSpec, type OptimizerSpec } from './optimizers.js';
 import type { Initializer } from './init.js';
 import { Rng } from './rng.js';
+import { checkOptions } from './strict-options.js';
 import { checkDataset, checkFloats, checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
+
+const TRAIN_OPTIONS = ['loss', 'optimizer', 'clipNorm'] as const;
+const FIT_OPTIONS = [...TRAIN_OPTIONS, 'epochs', 'batchSize', 'shuffle', 'validationData', 'callbacks'] as const;
+/** SequentialOptions, and what the backend packages' `sequential`/`loadModel` add to them. */
+const SEQUENTIAL_OPTIONS = ['seed', 'initializer', 'fused', 'backend', 'backendOptions'] as const;
 
 export interface SequentialOptions {
   /** Seed for initial weights, dropout masks and shuffling (default 0). */
@@ -137,6 +143,7 @@ export class Sequential {
     options: SequentialOptions,
     weights?: ReadonlyMap<string, Float32Array>,
   ) {
+    checkOptions(options, SEQUENTIAL_OPTIONS, 'model options');
     this.backend = checkedBackend(backend);
     this.seed = options.seed ?? 0;
     if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new Error(`seed: expected a non-negative integer, got ${JSON.stringify(options.seed)}`);
@@ -344,6 +351,7 @@ export class Sequential {
    * Returns the batch's mean loss.
    */
   async trainStep(batch: Dataset, opts: TrainOptions): Promise<number> {
+    checkOptions(opts, TRAIN_OPTIONS, 'trainStep');
     return (await this.trainBatch(batch, opts, false)).loss;
   }
 
@@ -404,6 +412,8 @@ export class Sequential {
   /** Keras-style training loop. Shuffles with the model's seed (same order on every backend). */
   async fit(data: Dataset, opts: FitOptions): Promise<EpochLog[]> {
     this.checkAlive();
+    checkOptions(opts, FIT_OPTIONS, 'fit');
+    checkOptions(opts.callbacks, ['onEpochBegin', 'onBatchEnd', 'onEpochEnd'], 'fit: callbacks');
     checkLossName(opts.loss);
     const epochs = opts.epochs ?? 1;
     const batchSize = opts.batchSize ?? 32;
@@ -450,6 +460,7 @@ export class Sequential {
     opts: { loss?: LossName; batchSize?: number; onBatchEnd?: (done: number, total: number) => void } = {},
   ): Promise<EvaluateResult> {
     this.checkAlive();
+    checkOptions(opts, ['loss', 'batchSize', 'onBatchEnd'], 'evaluate');
     const lossName = opts.loss ?? this.lastLoss;
     if (!lossName) throw new Error('evaluate: loss: not given and the model has not been trained yet');
     checkLossName(lossName);
@@ -495,6 +506,7 @@ export class Sequential {
     opts: { batchSize?: number; lengths?: Int32Array; onBatchEnd?: (done: number, total: number) => void } = {},
   ): Promise<HostTensor<Float32Array>> {
     this.checkAlive();
+    checkOptions(opts, ['batchSize', 'lengths', 'onBatchEnd'], 'predict');
     const [N, T] = checkInput(x, this.input);
     checkLengths(opts.lengths, N, T);
     const outShape = this.outShape(x.shape);
@@ -522,6 +534,7 @@ export class Sequential {
     opts: { lengths?: Int32Array; initialStates?: (InitialState | undefined)[] } = {},
   ): Promise<ForwardResult> {
     this.checkAlive();
+    checkOptions(opts, ['lengths', 'initialStates'], 'forward');
     const [B, T] = checkInput(x, this.input);
     checkLengths(opts.lengths, B, T);
     const initial = this.uploadStates(opts.initialStates, B, x.shape.slice(3));
@@ -624,6 +637,7 @@ export class Sequential {
   /** Saves a safetensors checkpoint atomically (Node). Reload with the backend package's `loadModel`. */
   async save(path: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
     this.checkAlive();
+    checkOptions(opts, ['includeOptimizer'], 'save');
     await writeFileAtomic(path, encodeCheckpoint(await this.toCheckpoint(opts.includeOptimizer ?? true)));
   }
 

@@ -1,13 +1,10 @@
 // Option checks shared by the cell definitions: unknown keys are errors, never ignored.
 import type { Activation } from '../backend.js';
+import { checkOptions } from '../strict-options.js';
 
-/** Throws naming the first key of `options` that is not in `known`. */
+/** Throws naming the first key of `options` that is not in `known`, with advice for familiar names. */
 export function rejectUnknown(options: Readonly<Record<string, unknown>>, known: readonly string[], where: string): void {
-  for (const key of Object.keys(options)) {
-    if (options[key] !== undefined && !known.includes(key)) {
-      throw new Error(`${where}: unknown option '${key}' (this cell takes ${known.length ? known.join(', ') : 'no options'})`);
-    }
-  }
+  checkOptions(options, known, `${where}: cell option`);
 }
 
 export type Nonlinearity = Extract<Activation, 'tanh' | 'relu'>;

@@ -36,6 +36,10 @@ export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, 
   const where = `layer ${index} (${spec.cell})`;
   positiveInt(`${where}: numLayers`, spec.numLayers);
   if (!(spec.dropout >= 0 && spec.dropout < 1)) throw new Error(`${where}: dropout: expected a number in [0, 1), got ${spec.dropout}`);
+  if (spec.dropout > 0 && spec.numLayers === 1) {
+    // PyTorch warns; a no-op option is an error here.
+    throw new Error(`${where}: dropout: ${spec.dropout} does nothing with numLayers 1 (it applies between stacked layers, as in PyTorch); set numLayers ≥ 2 or remove it`);
+  }
   const image = (cellDefinition(spec.cell).inputRank ?? 1) === 3;
   const [inName, hidName] = image ? ['inChannels', 'hiddenChannels'] : ['inputSize', 'hiddenSize'];
   const wants = image ? 'frames [B, T, C, H, W]' : 'a sequence [B, T, F]';

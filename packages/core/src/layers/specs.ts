@@ -2,6 +2,7 @@
 // numLayers, bidirectional, dropout) and Keras where PyTorch has no equivalent (returnSequences,
 // units, inputDim/outputDim).
 import type { RnnNonlinearity } from '../cells.js';
+import { checkOptions } from '../strict-options.js';
 
 export interface EmbeddingSpec {
   readonly type: 'embedding';
@@ -115,11 +116,13 @@ export const layers = {
    */
   convLstm: (o: ConvLstmOptions): RecurrentSpec => convLstm(o),
   /** Fully connected layer producing logits (PyTorch nn.Linear, Keras Dense without activation). */
-  dense: (o: { units: number; inputSize?: number }): DenseSpec => ({ type: 'dense', units: o.units, inputSize: o.inputSize }),
+  dense: (o: { units: number; inputSize?: number }): DenseSpec => {
+    checkOptions(o, ['units', 'inputSize'], 'layers.dense');
+    return { type: 'dense', units: o.units, inputSize: o.inputSize };
+  },
   /** Token embedding (PyTorch nn.Embedding, Keras Embedding). */
-  embedding: (o: { inputDim: number; outputDim: number }): EmbeddingSpec => ({
-    type: 'embedding',
-    inputDim: o.inputDim,
-    outputDim: o.outputDim,
-  }),
+  embedding: (o: { inputDim: number; outputDim: number }): EmbeddingSpec => {
+    checkOptions(o, ['inputDim', 'outputDim'], 'layers.embedding');
+    return { type: 'embedding', inputDim: o.inputDim, outputDim: o.outputDim };
+  },
 };
