@@ -12,6 +12,7 @@ import { describeBackendVsReference } from './backend-vs-reference.js';
 import { describeSequenceLengths } from './sequence-lengths.js';
 import { describeModel } from './model.js';
 import { describeCatalogueModels } from './catalogue-models.js';
+import { describePytorchInterop } from './pytorch-interop.js';
 import { describeLearns } from './learns.js';
 import { describeLossTraces } from './loss-trace.js';
 import { describeLeaks } from './leaks.js';
@@ -77,6 +78,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       describeSequenceLengths(s);
       describeModel(s);
       describeCatalogueModels(s);
+      describePytorchInterop(s);
       describeLossTraces(s);
       describeLearns(s);
       describeLeaks(s);

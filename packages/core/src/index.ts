@@ -13,6 +13,7 @@ export { ctrnnCell, type CtrnnCell } from './cells/ctrnn.js';
 export { classicCell, gateCount, gateOrder, hasCellState, describeCell, type CellSpec, type CellKind, type RnnNonlinearity } from './cells.js';
 export { Rng } from './rng.js';
 export { type HostTensor, type Dataset, datasetSize, takeFirst } from './dataset.js';
+export type { StateDictNames, StateDictReport } from './state-dict.js';
 export type { Initializer } from './init.js';
 export * from './layers/specs.js';
 export type { LossName } from './losses.js';

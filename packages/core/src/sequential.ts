@@ -16,6 +16,9 @@ import { Optimizer, adam, checkOptimizerSpec, type OptimizerSpec } from './optim
 import type { Initializer } from './init.js';
 import { Rng } from './rng.js';
 import { checkOptions } from './strict-options.js';
+import { encodeSafetensors } from './safetensors.js';
+import { readSafetensors } from './safetensors-file.js';
+import { describeMismatch, matchStateDict, stateDictEntries, torchName, type StateDictNames, type StateDictReport } from './state-dict.js';
 import { checkDataset, checkFloats, checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
 
 const TRAIN_OPTIONS = ['loss', 'optimizer', 'clipNorm'] as const;
@@ -249,7 +252,10 @@ export class Sequential {
     return out;
   }
 
-  /** Replaces parameters by state_dict name; every name and shape must match. */
+  /**
+   * Replaces parameters by state_dict name; every name and shape must match. Optimizer state is
+   * kept, as PyTorch's `load_state_dict` leaves the optimizer alone.
+   */
   setWeights(weights: ReadonlyMap<string, Float32Array>): void {
     this.checkAlive();
     const shapes = this.parameterShapes();
@@ -265,8 +271,50 @@ export class Sequential {
       this.params[i]!.set(local, this.backend.tensor(weights.get(name)!, shape, 'float32'));
       this.backend.dispose(old);
     }
-    this.optimizer?.dispose();
-    this.optimizer = undefined;
+  }
+
+  /**
+   * The PyTorch state_dict: every parameter by its nn.Sequential name (`1.weight_ih_l0`), or by a
+   * module's attribute names through `names` (`{ '0.': 'embed.', '1.': 'lstm.', '2.': 'fc.' }`).
+   */
+  async stateDict(opts: { names?: StateDictNames } = {}): Promise<Map<string, HostTensor<Float32Array>>> {
+    checkOptions(opts, ['names'], 'stateDict');
+    const shapes = this.parameterShapes();
+    const out = new Map<string, HostTensor<Float32Array>>();
+    for (const [name, data] of await this.getWeights()) out.set(torchName(name, opts.names, 'stateDict'), { data, shape: [...shapes.get(name)!] });
+    return out;
+  }
+
+  /**
+   * Writes the state_dict as a plain safetensors file (float32, metadata `format: pt`, nothing
+   * else), which `safetensors.torch.load_file` + `load_state_dict(strict=True)` accept unchanged.
+   */
+  async saveStateDict(path: string, opts: { names?: StateDictNames } = {}): Promise<void> {
+    checkOptions(opts, ['names'], 'saveStateDict');
+    const sd = await this.stateDict(opts);
+    await writeFileAtomic(path, encodeSafetensors([...sd].map(([name, t]) => ({ name, data: t.data, shape: t.shape })), { format: 'pt' }));
+  }
+
+  /**
+   * Loads a PyTorch state_dict: a safetensors file (F32, F64, F16 and BF16 are converted to
+   * float32) or a Map in memory. Strict by default, as `load_state_dict(strict=True)`: anything
+   * missing, unexpected or of the wrong shape is an error listing all of it; `strict: false` loads
+   * what matches. Returns the report either way. Optimizer state is kept.
+   */
+  async loadStateDict(source: string | ReadonlyMap<string, HostTensor>, opts: { names?: StateDictNames; strict?: boolean } = {}): Promise<StateDictReport> {
+    this.checkAlive();
+    checkOptions(opts, ['names', 'strict'], 'loadStateDict');
+    const strict = opts.strict ?? true;
+    if (typeof strict !== 'boolean') throw new Error(`loadStateDict: strict: expected true or false, got ${JSON.stringify(opts.strict)}`);
+    const where = typeof source === 'string' ? `loadStateDict(${source})` : 'loadStateDict';
+    const given = typeof source === 'string' ? (await readSafetensors(source)).tensors : stateDictEntries(source, where);
+    const { weights, report } = matchStateDict(this.parameterShapes(), given, opts.names, where);
+    const problems = describeMismatch(report);
+    if (strict && problems) throw new Error(`${where}: the state_dict does not match the model: ${problems} (strict: false loads what matches)`);
+    const all = await this.getWeights();
+    for (const [name, w] of weights) all.set(name, w);
+    this.setWeights(all);
+    return report;
   }
 
   /** The model's layers in a table, Keras-style. */
