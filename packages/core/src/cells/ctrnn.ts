@@ -3,8 +3,7 @@
 // Parameters as the Elman RNN (weight_ih: [H, I], weight_hh: [H, H], biases [H]); α is a fixed
 // hyper-parameter, not trained. With α = 1 it is exactly the Elman RNN.
 import type { CellDefinition } from './cell.js';
-import { param } from './cell.js';
-import { linear, linearBackward } from './linear.js';
+import { classicPre, classicPreBackward } from './linear.js';
 import { nonlinearityOption, rejectUnknown, type Nonlinearity } from './options.js';
 import { rnnCell } from './rnn.js';
 
@@ -29,7 +28,7 @@ export const ctrnnCell: CellDefinition<CtrnnCell> = {
   states: (_cell, sizes) => rnnCell.states({ kind: 'rnn', nonlinearity: 'tanh' }, sizes),
   // x: [B, I], h: [B, H] → h': [B, H]; cache [a = act(pre)]
   async forward(ops, cell, p, x, [h]) {
-    const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, h!, param(p, 'weight_hh'), param(p, 'bias_hh')));
+    const pre = await classicPre(ops, p, x, h!);
     const a = await ops.activation(cell.nonlinearity, pre);
     const next = await ops.add(await ops.affine(h!, 1 - cell.alpha, 0), await ops.affine(a, cell.alpha, 0));
     return { states: [next], cache: [a] };
@@ -37,16 +36,9 @@ export const ctrnnCell: CellDefinition<CtrnnCell> = {
   async backward(ops, cell, p, x, [h], [a], [dNext]) {
     // dh' → da = α dh', dpre = act′ ⊙ da; dh = (1 − α) dh' + dpre W_hh
     const dPre = await ops.activationGrad(cell.nonlinearity, a!, await ops.affine(dNext!, cell.alpha, 0));
-    const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
-    const gh = await linearBackward(ops, h!, param(p, 'weight_hh'), dPre);
-    const dh = await ops.add(gh.dx, await ops.affine(dNext!, 1 - cell.alpha, 0));
-    const grads = new Map([
-      ['weight_ih', gi.dw],
-      ['weight_hh', gh.dw],
-      ['bias_ih', gi.db],
-      ['bias_hh', gh.db],
-    ]);
-    return { dx: gi.dx, dStates: [dh], grads };
+    const g = await classicPreBackward(ops, p, x, h!, dPre);
+    const dh = await ops.add(g.ds, await ops.affine(dNext!, 1 - cell.alpha, 0));
+    return { dx: g.dx, dStates: [dh], grads: g.grads };
   },
   describe: (cell) => `ctrnn(α ${cell.alpha}, ${cell.nonlinearity})`,
 };

@@ -4,7 +4,7 @@
 // state [s]: [B, O]; output [B, T, O].
 import type { CellDefinition } from './cell.js';
 import { param } from './cell.js';
-import { linear, linearBackward } from './linear.js';
+import { classicPre, classicPreBackward, linear, linearBackward } from './linear.js';
 import { nonlinearityOption, rejectUnknown, type Nonlinearity } from './options.js';
 
 export interface JordanCell {
@@ -34,7 +34,7 @@ export const jordanCell: CellDefinition<JordanCell> = {
   states: (cell) => [{ name: 's', shape: [cell.outputSize] }],
   // x: [B, I], s: [B, O] → s' = y: [B, O]; cache [a = act(pre): [B, H], y]
   async forward(ops, cell, p, x, [s]) {
-    const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, s!, param(p, 'weight_hh'), param(p, 'bias_hh')));
+    const pre = await classicPre(ops, p, x, s!);
     const a = await ops.activation(cell.nonlinearity, pre);
     const y = await ops.activation('tanh', await linear(ops, a, param(p, 'weight_ho'), param(p, 'bias_ho')));
     return { states: [y], cache: [a, y] };
@@ -43,17 +43,10 @@ export const jordanCell: CellDefinition<JordanCell> = {
     const dz = await ops.activationGrad('tanh', y!, dy!);
     const go = await linearBackward(ops, a!, param(p, 'weight_ho'), dz);
     const dPre = await ops.activationGrad(cell.nonlinearity, a!, go.dx);
-    const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
-    const gh = await linearBackward(ops, s!, param(p, 'weight_hh'), dPre);
-    const grads = new Map([
-      ['weight_ih', gi.dw],
-      ['weight_hh', gh.dw],
-      ['bias_ih', gi.db],
-      ['bias_hh', gh.db],
-      ['weight_ho', go.dw],
-      ['bias_ho', go.db],
-    ]);
-    return { dx: gi.dx, dStates: [gh.dx], grads };
+    const gi = await classicPreBackward(ops, p, x, s!, dPre);
+    gi.grads.set('weight_ho', go.dw);
+    gi.grads.set('bias_ho', go.db);
+    return { dx: gi.dx, dStates: [gi.ds], grads: gi.grads };
   },
   describe: (cell) => `jordan(outputSize ${cell.outputSize}, ${cell.nonlinearity})`,
 };

@@ -1,6 +1,7 @@
 // The affine map every classic cell starts from, and its backward.
 import type { Tensor } from '../backend.js';
-import type { CellOps } from './cell.js';
+import type { CellOps, CellParams } from './cell.js';
+import { param } from './cell.js';
 
 /** x: [B, K], w: [N, K], b: [N] → x wᵀ + b: [B, N] */
 export async function linear(ops: CellOps, x: Tensor, w: Tensor, b: Tensor | undefined): Promise<Tensor> {
@@ -34,4 +35,22 @@ export async function channelSums(ops: CellOps, t: Tensor): Promise<Tensor> {
   // Σ over the HW columns as a product with a ones column made from the tensor itself.
   const ones = await ops.affine(await ops.reshape(await ops.slice(perChannel, 0, 0, 1), [H * W, 1]), 0, 1);
   return ops.reshape(await ops.matmul(perChannel, ones, false, false), [O]);
+}
+
+/** W_ih x + b_ih + W_hh s + b_hh: the gate pre-activations of every cell with the classic four parameters (s the carried state). */
+export async function classicPre(ops: CellOps, p: CellParams, x: Tensor, s: Tensor): Promise<Tensor> {
+  return ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, s, param(p, 'weight_hh'), param(p, 'bias_hh')));
+}
+
+/** dPre of `classicPre` → dx, ds and the four parameters' gradients. */
+export async function classicPreBackward(ops: CellOps, p: CellParams, x: Tensor, s: Tensor, dPre: Tensor): Promise<{ dx: Tensor; ds: Tensor; grads: Map<string, Tensor> }> {
+  const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
+  const gh = await linearBackward(ops, s, param(p, 'weight_hh'), dPre);
+  const grads = new Map([
+    ['weight_ih', gi.dw],
+    ['weight_hh', gh.dw],
+    ['bias_ih', gi.db],
+    ['bias_hh', gh.db],
+  ]);
+  return { dx: gi.dx, ds: gh.dx, grads };
 }

@@ -7,7 +7,7 @@
 import type { Tensor } from '../backend.js';
 import type { CellOps } from './cell.js';
 import { param } from './cell.js';
-import { blocks, linear, linearBackward, mulRow } from './linear.js';
+import { blocks, classicPre, classicPreBackward, mulRow } from './linear.js';
 import type { LstmVariant } from './lstm.js';
 import { forgetBiasOne } from './lstm-gates.js';
 
@@ -33,7 +33,7 @@ export const peepholeLstm: LstmVariant = {
   adjustInit: forgetBiasOne,
   // x: [B, I], h, c: [B, H] → h', c': [B, H]; cache [i, f, g, o, tanh(c'), c']
   async forward(ops, _cell, p, x, [h, c]) {
-    const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, h!, param(p, 'weight_hh'), param(p, 'bias_hh')));
+    const pre = await classicPre(ops, p, x, h!);
     const [pi, pf, pg, po] = await blocks(ops, pre, 4);
     const [wi, wf, wo] = await peepholes(ops, p);
     const i = await ops.activation('sigmoid', await ops.add(pi!, await mulRow(ops, c!, wi!)));
@@ -55,15 +55,8 @@ export const peepholeLstm: LstmVariant = {
     const dPre = await ops.concat([dI, dF, dG, dO], 1);
     const dc = await ops.add(await ops.add(await ops.mul(dcn, f!), await mulRow(ops, dI, wi!)), await mulRow(ops, dF, wf!));
     const dPeep = await ops.concat([await ops.sumRows(await ops.mul(dI, c!)), await ops.sumRows(await ops.mul(dF, c!)), await ops.sumRows(await ops.mul(dO, cNext!))], 0);
-    const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
-    const gh = await linearBackward(ops, h!, param(p, 'weight_hh'), dPre);
-    const grads = new Map([
-      ['weight_ih', gi.dw],
-      ['weight_hh', gh.dw],
-      ['bias_ih', gi.db],
-      ['bias_hh', gh.db],
-      ['weight_peephole', dPeep],
-    ]);
-    return { dx: gi.dx, dStates: [gh.dx, dc], grads };
+    const gi = await classicPreBackward(ops, p, x, h!, dPre);
+    gi.grads.set('weight_peephole', dPeep);
+    return { dx: gi.dx, dStates: [gi.ds, dc], grads: gi.grads };
   },
 };

@@ -2,7 +2,7 @@
 //   h_t = W_hr (o ⊙ tanh(c_t)),  h: [B, P], c: [B, H]
 // weight_ih: [4H, I], weight_hh: [4H, P], biases [4H], weight_hr: [P, H] (no bias).
 import { param } from './cell.js';
-import { linear, linearBackward } from './linear.js';
+import { classicPre, classicPreBackward } from './linear.js';
 import type { LstmCell, LstmVariant } from './lstm.js';
 import { forgetBiasOne, lstmGates, lstmGatesBackward } from './lstm-gates.js';
 
@@ -30,7 +30,7 @@ export const projectionLstm: LstmVariant = {
   adjustInit: forgetBiasOne,
   // x: [B, I], h: [B, P], c: [B, H] → h': [B, P], c': [B, H]; cache [i, f, g, o, tanh(c'), m]
   async forward(ops, _cell, p, x, [h, c]) {
-    const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, h!, param(p, 'weight_hh'), param(p, 'bias_hh')));
+    const pre = await classicPre(ops, p, x, h!);
     const gt = await lstmGates(ops, pre, c!);
     const hNext = await ops.matmul(gt.m, param(p, 'weight_hr'), false, true);
     return { states: [hNext, gt.cNext], cache: [gt.i, gt.f, gt.g, gt.o, gt.tc, gt.m] };
@@ -41,15 +41,8 @@ export const projectionLstm: LstmVariant = {
     const dWhr = await ops.matmul(dh!, m!, true, false);
     const dm = await ops.matmul(dh!, wHr, false, false);
     const { dPre, dc } = await lstmGatesBackward(ops, { i: i!, f: f!, g: g!, o: o!, tc: tc! }, c!, dm, dcNext!);
-    const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
-    const gh = await linearBackward(ops, h!, param(p, 'weight_hh'), dPre);
-    const grads = new Map([
-      ['weight_ih', gi.dw],
-      ['weight_hh', gh.dw],
-      ['bias_ih', gi.db],
-      ['bias_hh', gh.db],
-      ['weight_hr', dWhr],
-    ]);
-    return { dx: gi.dx, dStates: [gh.dx, dc], grads };
+    const gi = await classicPreBackward(ops, p, x, h!, dPre);
+    gi.grads.set('weight_hr', dWhr);
+    return { dx: gi.dx, dStates: [gi.ds, dc], grads: gi.grads };
   },
 };

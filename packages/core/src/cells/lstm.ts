@@ -8,8 +8,7 @@
 // The options pick the equations, so a classic fused kernel takes only the classic configuration
 // (core's `classicCell`); every variant runs wherever the generic path runs.
 import type { CellDefinition } from './cell.js';
-import { param } from './cell.js';
-import { linear, linearBackward } from './linear.js';
+import { classicPre, classicPreBackward } from './linear.js';
 import { forgetBiasOne, lstmGates, lstmGatesBackward } from './lstm-gates.js';
 import { layerNormLstm } from './lstm-layer-norm.js';
 import { peepholeLstm } from './lstm-peephole.js';
@@ -44,21 +43,14 @@ const classic: LstmVariant = {
   adjustInit: forgetBiasOne,
   // x: [B, I], h, c: [B, H] → h', c': [B, H]; cache [i, f, g, o, tanh(c')]
   async forward(ops, _cell, p, x, [h, c]) {
-    const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, h!, param(p, 'weight_hh'), param(p, 'bias_hh')));
+    const pre = await classicPre(ops, p, x, h!);
     const gt = await lstmGates(ops, pre, c!);
     return { states: [gt.m, gt.cNext], cache: [gt.i, gt.f, gt.g, gt.o, gt.tc] };
   },
   async backward(ops, _cell, p, x, [h, c], [i, f, g, o, tc], [dh, dcNext]) {
     const { dPre, dc } = await lstmGatesBackward(ops, { i: i!, f: f!, g: g!, o: o!, tc: tc! }, c!, dh!, dcNext!);
-    const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
-    const gh = await linearBackward(ops, h!, param(p, 'weight_hh'), dPre);
-    const grads = new Map([
-      ['weight_ih', gi.dw],
-      ['weight_hh', gh.dw],
-      ['bias_ih', gi.db],
-      ['bias_hh', gh.db],
-    ]);
-    return { dx: gi.dx, dStates: [gh.dx, dc], grads };
+    const gi = await classicPreBackward(ops, p, x, h!, dPre);
+    return { dx: gi.dx, dStates: [gi.ds, dc], grads: gi.grads };
   },
 };
 

@@ -1,8 +1,7 @@
 // Elman RNN (PyTorch nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), act tanh | relu.
 // weight_ih: [H, I], weight_hh: [H, H], bias_ih, bias_hh: [H]; state [h].
 import type { CellDefinition } from './cell.js';
-import { param } from './cell.js';
-import { linear, linearBackward } from './linear.js';
+import { classicPre, classicPreBackward } from './linear.js';
 import { nonlinearityOption, rejectUnknown, type Nonlinearity } from './options.js';
 
 export interface RnnCell {
@@ -26,21 +25,14 @@ export const rnnCell: CellDefinition<RnnCell> = {
   states: (_cell, { hiddenSize: H }) => [{ name: 'h', shape: [H] }],
   // x: [B, I], h: [B, H] → h': [B, H]; cache [h']
   async forward(ops, cell, p, x, [h]) {
-    const pre = await ops.add(await linear(ops, x, param(p, 'weight_ih'), param(p, 'bias_ih')), await linear(ops, h!, param(p, 'weight_hh'), param(p, 'bias_hh')));
+    const pre = await classicPre(ops, p, x, h!);
     const next = await ops.activation(cell.nonlinearity, pre);
     return { states: [next], cache: [next] };
   },
   async backward(ops, cell, p, x, [h], [next], [dNext]) {
     const dPre = await ops.activationGrad(cell.nonlinearity, next!, dNext!);
-    const gi = await linearBackward(ops, x, param(p, 'weight_ih'), dPre);
-    const gh = await linearBackward(ops, h!, param(p, 'weight_hh'), dPre);
-    const grads = new Map([
-      ['weight_ih', gi.dw],
-      ['weight_hh', gh.dw],
-      ['bias_ih', gi.db],
-      ['bias_hh', gh.db],
-    ]);
-    return { dx: gi.dx, dStates: [gh.dx], grads };
+    const gi = await classicPreBackward(ops, p, x, h!, dPre);
+    return { dx: gi.dx, dStates: [gi.ds], grads: gi.grads };
   },
   describe: (cell) => `rnn(${cell.nonlinearity})`,
 };
