@@ -9,6 +9,24 @@ function xs(B: number, T: number, F: number, fill = 0.1): HostTensor<Float32Arra
   return { data: new Float32Array(B * T * F).fill(fill), shape: [B, T, F] };
 }
 
+/** Runs each call; what did not throw, threw an unexpected message or (with `leaked`) left tensors alive. */
+async function rejections(cases: readonly [string, () => unknown, RegExp][], leaked?: () => number): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [what, fn, pattern] of cases) {
+    let message: string | undefined;
+    try {
+      await fn();
+    } catch (e) {
+      message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
+    }
+    if (message === undefined) problems.push(`${what}: did not throw`);
+    else if (!pattern.test(message)) problems.push(`${what}: message ${JSON.stringify(message)} does not match ${pattern}`);
+    const left = leaked?.() ?? 0;
+    if (left !== 0) problems.push(`${what}: left ${left} tensors alive`);
+  }
+  return problems;
+}
+
 export function describeBadInput(s: Suite): void {
   const recurrent = layers.lstm;
 
@@ -79,7 +97,7 @@ export function describeBadInput(s: Suite): void {
           ['lengths longer than N', () => m.fit({ ...ok, lengths: Int32Array.from([5, 5, 5]) }, ce), /data\.lengths: expected 2 entries.*got 3/],
           ['an empty evaluation set', () => m.evaluate({ x: xs(0, 5, 3), y: { data: new Int32Array(0), shape: [0] } }, ce), /data\.x: expected at least one sample, got shape \[0, 5, 3\]/],
           ['adam with lr −1', () => m.trainStep(ok, { ...ce, optimizer: { type: 'adam', lr: -1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } }), /adam: lr: expected a finite number >= 0, got -1/],
-          ['an unknown optimizer type', () => m.trainStep(ok, { ...ce, optimizer: { type: 'foo' } as never }), /optimizer: type: expected 'adam', 'sgd' or 'rmsprop', got "foo"/],
+          ['an unknown optimizer type', () => m.trainStep(ok, { ...ce, optimizer: { type: 'foo' } as never }), /optimizer: type: expected 'adam', 'adamw', 'sgd' or 'rmsprop', got "foo"/],
           ['an optimizer field adam does not have', () => m.trainStep(ok, { ...ce, optimizer: { type: 'adam', lr: 1e-3, momentum: 0.9 } as never }), /optimizer: unknown field 'momentum' for adam/],
           ['NaN in an initial state', () => m.forward(ok.x, { initialStates: states(nanState) }), /initialStates\[0\]\.h: expected finite values, got NaN/],
           ['Int32 data as an initial state', () => m.forward(ok.x, { initialStates: states({ data: new Int32Array(8), shape: [1, 2, 4] }) }), /initialStates\[0\]\.h: expected Float32Array values, got Int32Array/],
@@ -89,18 +107,7 @@ export function describeBadInput(s: Suite): void {
           ['predict with T = 0', () => m.predict(xs(2, 0, 3)), /x: expected at least one time step, got shape \[2, 0, 3\]/],
           ['a fractional seed', async () => Sequential.create(b, [recurrent({ inputSize: 3, hiddenSize: 4 })], { seed: 1.5 }), /seed: expected a non-negative integer, got 1\.5/],
         ];
-        const problems: string[] = [];
-        for (const [what, fn, pattern] of cases) {
-          let message: string | undefined;
-          try {
-            await fn();
-          } catch (e) {
-            message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
-          }
-          if (message === undefined) problems.push(`${what}: did not throw`);
-          else if (!pattern.test(message)) problems.push(`${what}: message ${JSON.stringify(message)} does not match ${pattern}`);
-          if (b.liveTensors() !== live) problems.push(`${what}: left ${b.liveTensors() - live} tensors alive`);
-        }
+        const problems = await rejections(cases, () => b.liveTensors() - live);
         expect(problems, problems.join('\n')).toEqual([]);
       }));
 
@@ -111,28 +118,23 @@ export function describeBadInput(s: Suite): void {
           ['batchFirst on an LSTM', build(() => layers.lstm({ inputSize: 2, hiddenSize: 3, batchFirst: true } as never)), /unknown option 'batchFirst': rnnkit is always batch-first/],
           ['bias: false on a GRU', build(() => layers.gru({ inputSize: 2, hiddenSize: 3, bias: false } as never)), /unknown option 'bias': recurrent cells always have their biases/],
           ['bias: false on a dense layer', () => layers.dense({ units: 2, bias: false } as never), /layers\.dense: unknown option 'bias'/],
-          ['trainable: false', build(() => layers.rnn({ inputSize: 2, hiddenSize: 3, trainable: false } as never)), /unknown option 'trainable': freezing layers is not supported yet/],
-          ['paddingIdx on an embedding', () => layers.embedding({ inputDim: 5, outputDim: 2, paddingIdx: 0 } as never), /layers\.embedding: unknown option 'paddingIdx'.*lengths/],
+          ['trainable that is not a boolean', build(() => layers.rnn({ inputSize: 2, hiddenSize: 3, trainable: 'no' } as never)), /layers\.rnn: trainable: expected true or false, got "no"/],
+          ['paddingIdx outside the vocabulary', build(() => layers.embedding({ inputDim: 5, outputDim: 2, paddingIdx: 5 })), /layer 0 \(embedding\): paddingIdx: expected an id in \[0, 5\), got 5/],
+          ['maskZero on an embedding', () => layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true } as never), /layers\.embedding: unknown option 'maskZero': give the data lengths: lengthsFromPadding/],
           ['dropout on a one-layer recurrent layer', build(() => layers.lstm({ inputSize: 2, hiddenSize: 3, dropout: 0.5 })), /dropout: 0\.5 does nothing with numLayers 1/],
-          ['validationSplit in fit', () => m.fit(ok, { ...ce, validationSplit: 0.2 } as never), /fit: unknown option 'validationSplit': pass validationData/],
+          ['validationSplit outside (0, 1)', () => m.fit(ok, { ...ce, validationSplit: 0 }), /validationSplit: expected a number in \(0, 1\), got 0/],
+          ['validation_split in fit', () => m.fit(ok, { ...ce, validation_split: 0.2 } as never), /fit: unknown option 'validation_split': use validationSplit/],
+          ['a fractional initialEpoch', () => m.fit(ok, { ...ce, initialEpoch: 0.5 }), /fit: initialEpoch: expected a non-negative integer, got 0\.5/],
+          ['a schedule without lr', () => m.fit(ok, { ...ce, schedule: {} as never }), /fit: schedule: lr: expected a function/],
           ['epochs in trainStep', () => m.trainStep(ok, { ...ce, epochs: 2 } as never), /trainStep: unknown option 'epochs'/],
           ['batch_size in predict', () => m.predict(ok.x, { batch_size: 2 } as never), /predict: unknown option 'batch_size'/],
-          ['an unknown callback', () => m.fit(ok, { ...ce, callbacks: { onTrainEnd: () => {} } } as never), /fit: callbacks: unknown option 'onTrainEnd'/],
+          ['an unknown callback', () => m.fit(ok, { ...ce, callbacks: { onStep: () => {} } } as never), /fit: callbacks: unknown option 'onStep'/],
+          ['an unknown callback in a list', () => m.fit(ok, { ...ce, callbacks: [{}, { on_epoch_end: () => {} }] } as never), /fit: callbacks\[1\]: unknown option 'on_epoch_end'/],
           ['momentum on adam', () => adam({ momentum: 0.9 } as never), /adam: unknown option 'momentum'/],
           ['betas on adam', () => adam({ betas: [0.9, 0.99] } as never), /adam: unknown option 'betas': use beta1 and beta2/],
           ['lr as a model option', () => Sequential.create(s.reference, [layers.dense({ inputSize: 2, units: 1 })], { seed: 1, lr: 0.1 } as never), /model options: unknown option 'lr'/],
         ];
-        const problems: string[] = [];
-        for (const [what, fn, pattern] of cases) {
-          let message: string | undefined;
-          try {
-            await fn();
-          } catch (e) {
-            message = e instanceof Error ? e.message : `a non-Error ${String(e)}`;
-          }
-          if (message === undefined) problems.push(`${what}: did not throw`);
-          else if (!pattern.test(message)) problems.push(`${what}: message ${JSON.stringify(message)} does not match ${pattern}`);
-        }
+        const problems = await rejections(cases);
         expect(problems, problems.join('\n')).toEqual([]);
       }));
 

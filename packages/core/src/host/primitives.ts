@@ -218,96 +218,67 @@ export interface Conv2dSizes {
   readonly k: number;
 }
 
-/** y[b, o, i, j] = bias[o] + Σ_c,u,v x[b, c, i + u − p, j + v − p] · w[o, c, u, v], p = (k − 1)/2, zero outside */
-export function conv2d<A extends FloatArray>(x: A, w: FloatArray, bias: FloatArray | undefined, s: Conv2dSizes): A {
+/**
+ * Every tap of a "same" convolution: for each sample b, output channel o, input channel c and
+ * kernel offset (u, v), the row range [i0, i1) × [j0, j1) of outputs whose input pixel
+ * (i + u − p, j + v − p) lies inside the image, with the planes' base offsets. The three conv
+ * loops differ only in what they do with one tap.
+ */
+function forEachTap(
+  s: Conv2dSizes,
+  tap: (xBase: number, yBase: number, w: number, i0: number, i1: number, j0: number, j1: number, shift: number) => void,
+): void {
   const { B, C, H, W, O, k } = s;
   const p = (k - 1) >> 1;
-  const out = allocLike(x, B * O * H * W);
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < O; o++) {
-      const ob = (b * O + o) * H * W;
-      if (bias) out.fill(bias[o]!, ob, ob + H * W);
+      const yBase = (b * O + o) * H * W;
       for (let c = 0; c < C; c++) {
-        const xb = (b * C + c) * H * W;
+        const xBase = (b * C + c) * H * W;
         for (let u = 0; u < k; u++) {
           for (let v = 0; v < k; v++) {
-            const wv = w[((o * C + c) * k + u) * k + v]!;
-            const i0 = Math.max(0, p - u);
-            const i1 = Math.min(H, H + p - u);
-            const j0 = Math.max(0, p - v);
-            const j1 = Math.min(W, W + p - v);
-            for (let i = i0; i < i1; i++) {
-              const xr = xb + (i + u - p) * W + (v - p);
-              const or = ob + i * W;
-              for (let j = j0; j < j1; j++) out[or + j] = out[or + j]! + wv * x[xr + j]!;
-            }
+            // shift: x's flat offset of output (i, j) is xBase + i·W + j + shift.
+            tap(xBase, yBase, ((o * C + c) * k + u) * k + v, Math.max(0, p - u), Math.min(H, H + p - u), Math.max(0, p - v), Math.min(W, W + p - v), (u - p) * W + (v - p));
           }
         }
       }
     }
   }
+}
+
+/** y[b, o, i, j] = bias[o] + Σ_c,u,v x[b, c, i + u − p, j + v − p] · w[o, c, u, v], p = (k − 1)/2, zero outside */
+export function conv2d<A extends FloatArray>(x: A, w: FloatArray, bias: FloatArray | undefined, s: Conv2dSizes): A {
+  const { B, H, W, O } = s;
+  const out = allocLike(x, B * O * H * W);
+  if (bias) for (let b = 0; b < B; b++) for (let o = 0; o < O; o++) out.fill(bias[o]!, (b * O + o) * H * W, (b * O + o + 1) * H * W);
+  forEachTap(s, (xb, yb, wi, i0, i1, j0, j1, shift) => {
+    const wv = w[wi]!;
+    for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[yb + i * W + j] = out[yb + i * W + j]! + wv * x[xb + i * W + j + shift]!;
+  });
   return out;
 }
 
 /** dx[b, c, i', j'] = Σ_o,u,v dy[b, o, i' − u + p, j' − v + p] · w[o, c, u, v] */
 export function conv2dGradInput<A extends FloatArray>(dy: A, w: FloatArray, s: Conv2dSizes): A {
-  const { B, C, H, W, O, k } = s;
-  const p = (k - 1) >> 1;
+  const { B, C, H, W } = s;
   const out = allocLike(dy, B * C * H * W);
-  for (let b = 0; b < B; b++) {
-    for (let o = 0; o < O; o++) {
-      const ob = (b * O + o) * H * W;
-      for (let c = 0; c < C; c++) {
-        const xb = (b * C + c) * H * W;
-        for (let u = 0; u < k; u++) {
-          for (let v = 0; v < k; v++) {
-            const wv = w[((o * C + c) * k + u) * k + v]!;
-            const i0 = Math.max(0, p - u);
-            const i1 = Math.min(H, H + p - u);
-            const j0 = Math.max(0, p - v);
-            const j1 = Math.min(W, W + p - v);
-            for (let i = i0; i < i1; i++) {
-              const xr = xb + (i + u - p) * W + (v - p);
-              const or = ob + i * W;
-              for (let j = j0; j < j1; j++) out[xr + j] = out[xr + j]! + wv * dy[or + j]!;
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(s, (xb, yb, wi, i0, i1, j0, j1, shift) => {
+    const wv = w[wi]!;
+    for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[xb + i * W + j + shift] = out[xb + i * W + j + shift]! + wv * dy[yb + i * W + j]!;
+  });
   return out;
 }
 
 /** dw[o, c, u, v] = Σ_b,i,j dy[b, o, i, j] · x[b, c, i + u − p, j + v − p] */
 export function conv2dGradFilter<A extends FloatArray>(x: A, dy: FloatArray, s: Conv2dSizes): A {
-  const { B, C, H, W, O, k } = s;
-  const p = (k - 1) >> 1;
+  const { C, O, k } = s;
   const out = allocLike(x, O * C * k * k);
-  for (let b = 0; b < B; b++) {
-    for (let o = 0; o < O; o++) {
-      const ob = (b * O + o) * H * W;
-      for (let c = 0; c < C; c++) {
-        const xb = (b * C + c) * H * W;
-        for (let u = 0; u < k; u++) {
-          for (let v = 0; v < k; v++) {
-            const i0 = Math.max(0, p - u);
-            const i1 = Math.min(H, H + p - u);
-            const j0 = Math.max(0, p - v);
-            const j1 = Math.min(W, W + p - v);
-            let acc = 0;
-            for (let i = i0; i < i1; i++) {
-              const xr = xb + (i + u - p) * W + (v - p);
-              const or = ob + i * W;
-              for (let j = j0; j < j1; j++) acc += dy[or + j]! * x[xr + j]!;
-            }
-            const at = ((o * C + c) * k + u) * k + v;
-            out[at] = out[at]! + acc;
-          }
-        }
-      }
-    }
-  }
+  const { W } = s;
+  forEachTap(s, (xb, yb, wi, i0, i1, j0, j1, shift) => {
+    let acc = 0;
+    for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) acc += dy[yb + i * W + j]! * x[xb + i * W + j + shift]!;
+    out[wi] = out[wi]! + acc;
+  });
   return out;
 }
 
