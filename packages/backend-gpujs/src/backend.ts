@@ -146,6 +146,7 @@ export class GpujsBackend implements Backend {
   }
 
   async read(t: Tensor): Promise<FloatArray | Int32Array> {
+    this.engine.assertOpen();
     if (t.dtype === 'int32') return Int32Array.from(this.ints(t, 'read', 't'));
     return toHost(this.s(t, 'read', 't'), shapeSize(t.shape));
   }

@@ -67,28 +67,93 @@ export function detectGpujs(mode: GpujsMode, requireWebGL: boolean): Detected {
     if (wantWebGL) throw webglError(`gpu.js cannot create a WebGL context (${(e as Error).message})`);
     throw e;
   }
-  const probe = gpu.createKernel(
+  // Whatever goes wrong from here on, the GPU instance (and its GL context) is freed before the
+  // error leaves: a failed detection must not leak a context either.
+  let probed: { cls: string; kind: EngineKind; context: GlLike | undefined };
+  try {
+    probed = probe(gpu, wantWebGL);
+  } catch (e) {
+    try {
+      destroyGpu(gpu);
+    } catch {
+      // the probe's error is the one to report
+    }
+    throw e;
+  }
+  const { cls, kind } = probed;
+  const device = kind === 'webgl' ? `webgl (${cls}, ${glRenderer(probed.context)})` : `${kind} (${cls}, gpu.js fallback)`;
+  return { gpu, kernelClass: cls, kind, device };
+}
+
+/** Compile and run the probe kernel on `gpu`: the kernel class gpu.js really built, checked. */
+function probe(gpu: GPU, wantWebGL: boolean): { cls: string; kind: EngineKind; context: GlLike | undefined } {
+  const k = gpu.createKernel(
     'function (a) { return a[this.thread.x] * 2 + 1; }' as never,
     { output: [4], pipeline: true, immutable: true, precision: 'single' } as never,
   ) as unknown as ((a: Float32Array) => unknown) & {
     kernel: { constructor: { name: string; mode?: string }; context?: GlLike };
   };
-  const out = probe(new Float32Array([0, 1, 2, 3]));
-  const cls = probe.kernel.constructor.name;
-  const kind = kindOf(cls, probe.kernel.constructor.mode);
+  const out = k(new Float32Array([0, 1, 2, 3]));
+  const cls = k.kernel.constructor.name;
+  const kind = kindOf(cls, k.kernel.constructor.mode);
   const values = out && typeof (out as { toArray?: unknown }).toArray === 'function'
     ? (out as { toArray(): ArrayLike<number> }).toArray()
     : (out as ArrayLike<number>);
   const ok = values.length >= 4 && values[0] === 1 && values[3] === 7;
   (out as { delete?: () => void }).delete?.();
   if (wantWebGL && kind !== 'webgl') {
-    void Promise.resolve(gpu.destroy()).catch(() => undefined);
     throw webglError(`gpu.js fell back to ${cls}`);
   }
   if (!ok) {
-    void Promise.resolve(gpu.destroy()).catch(() => undefined);
     throw new Error(`gpujs: probe kernel (${cls}) returned wrong values ${Array.from(values).join(',')}`);
   }
-  const device = kind === 'webgl' ? `webgl (${cls}, ${glRenderer(probe.kernel.context)})` : `${kind} (${cls}, gpu.js fallback)`;
-  return { gpu, kernelClass: cls, kind, device };
+  return { cls, kind, context: k.kernel.context };
+}
+
+/** What destroyGpu reaches inside a gpu.js GPU instance (not in its typings). */
+interface GpuInternals {
+  kernels: { destroy(removeCanvasReferences?: boolean): void }[];
+  context: unknown;
+  canvas: unknown;
+  Kernel: { destroyContext?(context: unknown): void } | null;
+}
+
+/**
+ * Free a gpu.js GPU instance synchronously: every kernel it built (program, shaders, buffer,
+ * framebuffers and every texture the kernel created, including the ones live handles still point
+ * at: their later `delete()` is a no-op) and then its GL context (headless-gl:
+ * STACKGL_destroy_context, which frees the native context and its drawing buffer; a browser:
+ * WEBGL_lose_context).
+ *
+ * gpu.js's own `gpu.destroy()` does the same but inside a `setTimeout(0)`: a program that
+ * creates and closes backends in a loop that only awaits promises (microtasks, as every backend
+ * call does) never reaches that timer, so no context was ever freed while it ran: about 34 MiB
+ * of RSS per backend under Mesa llvmpipe. It also forgets CPU kernels (their destroy() does not
+ * remove them from gpu.kernels).
+ */
+export function destroyGpu(gpu: GPU): void {
+  const g = gpu as unknown as GpuInternals;
+  let first: unknown;
+  // kernel.destroy() splices a GL kernel out of gpu.kernels: walk a copy. The list holds every
+  // kernel the instance built, the ones gpu.js switched or fell back from included.
+  for (const k of g.kernels.slice()) {
+    try {
+      k.destroy(true);
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  g.kernels.length = 0;
+  const context = g.context;
+  if (context) {
+    try {
+      g.Kernel?.destroyContext?.(context);
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  // Drop the references, so a closed backend the caller still holds keeps no GL wrapper alive.
+  g.context = null;
+  g.canvas = null;
+  if (first !== undefined) throw first;
 }

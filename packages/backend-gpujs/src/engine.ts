@@ -7,6 +7,7 @@
 // host as Int32Array: kernels only ever need them as small per-call uniforms-like arrays, and
 // host copies let us validate ids and build the embedding-gradient index without a read-back.
 import { GPU, Texture } from 'gpu.js';
+import { destroyGpu } from './detect.js';
 
 /** What a kernel output or a stored tensor is: a GPU texture, or a host array after a fallback. */
 export type Storage = Texture | Float32Array;
@@ -131,12 +132,18 @@ export class Engine {
     return this.kernels.size;
   }
 
+  /** Throws when the engine was closed (for the calls that do not run a kernel, such as read). */
+  assertOpen(): void {
+    if (this.closed) throw new Error('gpujs backend: used after close()');
+  }
+
+  /** Free every kernel, texture and the GL context now (see destroyGpu). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    // gpu.destroy() destroys every kernel it created (and their textures) and the GL context.
     this.kernels.clear();
-    void Promise.resolve(this.gpu.destroy()).catch(() => undefined);
+    this.profile = undefined;
+    destroyGpu(this.gpu);
   }
 }
 
