@@ -39,7 +39,14 @@ export function glorotUniform(rng: Rng, n: number, fanIn: number, fanOut: number
  * recurrent_kernel [H, G·H] is this matrix transposed.
  */
 export function orthogonalInit(rng: Rng, rows: number, cols: number): Float32Array {
-  if (rows < cols) throw new Error(`orthogonalInit: expected rows >= cols, got ${rows} × ${cols}`);
+  if (rows < cols) {
+    // A wide kernel (ConvLSTM's [4Hc, Hc·k·k]) gets orthonormal rows, as Keras' Orthogonal does:
+    // the transpose of a tall one.
+    const t = orthogonalInit(rng, cols, rows);
+    const out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = t[c * rows + r]!;
+    return out;
+  }
   const a = new Float64Array(rows * cols);
   for (let i = 0; i < a.length; i++) a[i] = rng.normal();
   for (let j = 0; j < cols; j++) {
