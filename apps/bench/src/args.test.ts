@@ -13,8 +13,9 @@ describe('parseArgs', () => {
       profile: 'quick',
       epochs: undefined,
       seed: 42,
-      init: 'keras',
+      init: undefined,
       path: 'fused',
+      cell: 'lstm',
       budget: undefined,
       out: join(root, 'bench-results'),
       peers: false,
@@ -26,12 +27,15 @@ describe('parseArgs', () => {
   it('reads every option, and skips the literal -- that `pnpm bench -- …` passes', () => {
     const o = parseArgs(['--', '--task', 'imdb', '--backends', 'js, onnx,js', '--profile', 'full', '--epochs', '2', '--seed', '0', '--budget', '0', '--out', '/tmp/x', '--peers'], '/');
     expect(o).toMatchObject({ tasks: ['imdb'], backends: ['js', 'onnx'], profile: 'full', epochs: 2, seed: 0, budget: 0, out: '/tmp/x', peers: true });
-    expect(parseArgs(['--task', 'all']).tasks).toEqual(['mnist', 'imdb']);
+    expect(parseArgs(['--task', 'all']).tasks).toEqual(['mnist', 'imdb', 'movingMnist']);
+    expect(parseArgs(['--task', 'movingMnist']).tasks).toEqual(['movingMnist']);
+    expect(parseArgs(['--task', 'mnist, movingMnist,mnist']).tasks).toEqual(['mnist', 'movingMnist']);
     expect(parseArgs(['--out', 'rel'], '/base').out).toBe('/base/rel');
   });
 
   it('bad values give clear errors naming the option, what is expected and what was given', () => {
-    expect(() => parseArgs(['--task', 'cifar'])).toThrow("option '--task <name>' argument 'cifar' is invalid. expected one of mnist, imdb, all, got 'cifar'.");
+    expect(() => parseArgs(['--task', 'cifar'])).toThrow("option '--task <name>' argument 'cifar' is invalid. expected one of mnist, imdb, movingMnist, all (or a comma-separated list), got 'cifar'.");
+    expect(() => parseArgs(['--task', 'mnist,cifar'])).toThrow(/got 'cifar'\.$/);
     expect(() => parseArgs(['--backends', 'js,cuda'])).toThrow("unknown backend 'cuda'; expected a comma-separated list of js, tfjs, onnx, gpujs.");
     expect(() => parseArgs(['--backends', ','])).toThrow(/expected a comma-separated list/);
     expect(() => parseArgs(['--profile', 'fast'])).toThrow("expected one of quick, full, tiny, got 'fast'.");
@@ -45,5 +49,17 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--budget', '-5'])).toThrow(/expected an integer >= 0, got '-5'/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option '--fast'/);
     expect(() => parseArgs(['mnist'])).toThrow(/too many arguments/);
+  });
+
+  it('--cell picks the MNIST cell; alone it runs the mnist task only; unknown names list the valid ones', () => {
+    expect(parseArgs(['--cell', 'gru'])).toMatchObject({ cell: 'gru', tasks: ['mnist'] });
+    expect(parseArgs(['--cell', 'lstm'])).toMatchObject({ cell: 'lstm', tasks: ['mnist'] });
+    expect(parseArgs(['--task', 'mnist', '--cell', 'minGru'])).toMatchObject({ cell: 'minGru', tasks: ['mnist'] });
+    expect(() => parseArgs(['--cell', 'transformer'])).toThrow(
+      "option '--cell <name>' argument 'transformer' is invalid. expected one of rnn, lstm, gru, ctrnn, jordan, minGru, minLstm, lstmProjection, lstmPeephole, lstmLayerNorm, got 'transformer'.",
+    );
+    // It would not apply to the other tasks, so asking for them too is an error rather than a surprise.
+    expect(() => parseArgs(['--task', 'all', '--cell', 'gru'])).toThrow("option '--cell <name>' applies to the mnist task only, but --task asks for mnist, imdb, movingMnist.");
+    expect(() => parseArgs(['--cell', 'gru', '--task', 'imdb'])).toThrow(/applies to the mnist task only/);
   });
 });

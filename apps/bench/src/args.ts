@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_IDS, type BackendId } from './backends.js';
-import { DEFAULT_INIT, INIT_NAMES, PATH_NAMES, PROFILE_NAMES, TASK_NAMES, type InitName, type PathName, type ProfileName, type TaskName } from './config.js';
+import { CELL_NAMES, DEFAULT_CELL, isCellName, type CellName } from './cells.js';
+import { DEFAULT_INIT, DEFAULT_TASKS, INIT_NAMES, PATH_NAMES, PROFILE_NAMES, TASK_NAMES, type InitName, type PathName, type ProfileName, type TaskName } from './config.js';
 
 export interface BenchOptions {
   readonly tasks: readonly TaskName[];
@@ -13,9 +14,11 @@ export interface BenchOptions {
   /** Overrides the profile's epochs. */
   readonly epochs: number | undefined;
   readonly seed: number;
-  /** Initial weights: core's PyTorch defaults or Keras' defaults. */
-  readonly init: InitName;
+  /** Initial weights: core's PyTorch defaults or Keras' defaults; undefined: each task's default (keras; movingMnist pytorch). */
+  readonly init: InitName | undefined;
   readonly path: PathName;
+  /** The MNIST task's recurrent cell. */
+  readonly cell: CellName;
   /** Seconds per backend and task; 0 = none; undefined = the profile's (quick 60 s, full none). */
   readonly budget: number | undefined;
   readonly out: string;
@@ -24,9 +27,18 @@ export interface BenchOptions {
 }
 
 function parseTask(v: string): TaskName[] {
-  if (v === 'all') return [...TASK_NAMES];
-  if ((TASK_NAMES as readonly string[]).includes(v)) return [v as TaskName];
-  throw new InvalidArgumentError(`expected one of ${[...TASK_NAMES, 'all'].join(', ')}, got '${v}'.`);
+  if (v.trim() === 'all') return [...TASK_NAMES];
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError(`expected one of ${[...TASK_NAMES, 'all'].join(', ')} (or a comma-separated list), got '${v}'.`);
+  for (const name of names) {
+    if (!(TASK_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`expected one of ${[...TASK_NAMES, 'all'].join(', ')} (or a comma-separated list), got '${name}'.`);
+  }
+  return [...new Set(names)] as TaskName[];
+}
+
+function parseCell(v: string): CellName {
+  if (isCellName(v)) return v;
+  throw new InvalidArgumentError(`expected one of ${CELL_NAMES.join(', ')}, got '${v}'.`);
 }
 
 function parseBackends(v: string): BackendId[] {
@@ -68,13 +80,14 @@ export function workspaceRoot(from: string): string {
 
 export function buildCommand(): Command {
   return new Command('rnnkit-bench')
-    .description('Trains and evaluates the same LSTM models on real MNIST and IMDB data on every rnnkit backend, and writes JSON, Markdown and HTML reports.')
-    .addOption(new Option('--task <name>', 'mnist, imdb or all').argParser(parseTask).default([...TASK_NAMES], 'all'))
+    .description('Trains and evaluates the same recurrent models on real MNIST and IMDB data (and a ConvLSTM on moving MNIST digits) on every rnnkit backend, and writes JSON, Markdown and HTML reports.')
+    .addOption(new Option('--task <name>', `${TASK_NAMES.join(', ')} (comma-separated for several) or all`).argParser(parseTask).default([...DEFAULT_TASKS], DEFAULT_TASKS.join(',')))
+    .addOption(new Option('--cell <name>', `the MNIST model's recurrent cell: ${CELL_NAMES.join(', ')} (given alone, runs the mnist task only)`).argParser(parseCell).default(DEFAULT_CELL))
     .addOption(new Option('--backends <list>', `comma-separated: ${BACKEND_IDS.join(', ')} (default: every backend installed and working)`).argParser(parseBackends).default(undefined, 'every backend installed and working'))
     .addOption(new Option('--profile <name>', 'quick (seeded subsets, a few minutes), full (the standard configuration) or tiny (smoke test)').argParser(parseProfile).default('quick'))
     .addOption(new Option('--epochs <n>', "override the profile's epochs").argParser(integer(1)))
     .addOption(new Option('--seed <n>', 'seed for weights, shuffling and subsets').argParser(integer(0)).default(42))
-    .addOption(new Option('--init <name>', "initial weights: pytorch (core's defaults) or keras (glorot/orthogonal, embedding U(±0.05))").argParser(parseInit).default(DEFAULT_INIT))
+    .addOption(new Option('--init <name>', "initial weights: pytorch (core's defaults) or keras (glorot/orthogonal, embedding U(±0.05))").argParser(parseInit).default(undefined, `${DEFAULT_INIT}; movingMnist: pytorch`))
     .addOption(new Option('--path <name>', "recurrent layers on each backend's fused kernels (fused) or on core's generic path over the backend primitives (generic)").choices([...PATH_NAMES]).default('fused'))
     .addOption(new Option('--budget <seconds>', "time budget per backend and task: training stops past 70% of it, testing past 100%, the worker is stopped at 200%; 0 = none (default: quick 60, full none)").argParser(integer(0)))
     .addOption(new Option('--out <dir>', 'folder for results.json, results.md and report.html').default(undefined, 'bench-results/ at the repository root'))
@@ -88,15 +101,23 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOp
   const cmd = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   // `pnpm bench -- --task mnist` passes a literal `--` through; skip it.
   cmd.parse(argv.filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
-  const o = cmd.opts<{ task: TaskName[]; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; init: InitName; path: PathName; budget?: number; out?: string; peers: boolean; open: boolean }>();
+  const o = cmd.opts<{ task: TaskName[]; cell: CellName; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; init?: InitName; path: PathName; budget?: number; out?: string; peers: boolean; open: boolean }>();
+  let tasks = o.task;
+  // --cell changes the MNIST model only: alone it means "this cell on MNIST"; next to other tasks
+  // it would silently not apply to them, so that is an error.
+  if (cmd.getOptionValueSource('cell') === 'cli') {
+    if (cmd.getOptionValueSource('task') !== 'cli') tasks = ['mnist'];
+    else if (tasks.some((t) => t !== 'mnist')) cmd.error(`error: option '--cell <name>' applies to the mnist task only, but --task asks for ${tasks.join(', ')}.`, { code: 'rnnkit.cellTask' });
+  }
   return {
-    tasks: o.task,
+    tasks,
     backends: o.backends,
     profile: o.profile,
     epochs: o.epochs,
     seed: o.seed,
     init: o.init,
     path: o.path,
+    cell: o.cell,
     budget: o.budget,
     out: resolve(cwd, o.out ?? join(workspaceRoot(cwd), 'bench-results')),
     peers: o.peers,

@@ -1,14 +1,16 @@
 // The whole benchmark: per task, prepare the data once (warming the loaders' disk caches), then run
 // every backend in its own process, one after the other so timings never overlap.
-import { datasetSize } from '@rnnkit/core';
+import { datasetSize, type HostTensor } from '@rnnkit/core';
 import type { BenchOptions } from './args.js';
 import { BACKEND_IDS, backendEntry } from './backends.js';
-import { describeModel, parameterCount, taskConfig, type TaskConfig } from './config.js';
+import { describeModel, taskConfig, type TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
 import { machineInfo, packageVersions } from './machine.js';
-import { PEER_ID } from './peer.js';
+import { frameExamples } from './next-frame.js';
+import { countParameters } from './parameters.js';
+import { PEER_ID, peerUnsupported } from './peer.js';
 import type { ProgressSink } from './progress.js';
-import { RESULTS_SCHEMA, type BackendRun, type BenchResults, type TaskResult } from './results.js';
+import { RESULTS_SCHEMA, type BackendRun, type BenchResults, type FrameExamples, type TaskResult } from './results.js';
 import { hasXvfbRun, runWorker } from './spawn-worker.js';
 
 export interface BenchHooks {
@@ -18,9 +20,10 @@ export interface BenchHooks {
 
 /**
  * Loads the task's data once in this process, so that IMDB's tokenisation (first run only) has a
- * progress bar and the workers find the disk cache; only the sizes are kept (the workers load their own copy).
+ * progress bar and the workers find the disk cache; only the sizes are kept (the workers load their own copy),
+ * and for movingMnist the held-out sequences the report draws.
  */
-async function prepareData(config: TaskConfig, task: string, progress: ProgressSink): Promise<{ train: number; test: number }> {
+async function prepareData(config: TaskConfig, task: string, progress: ProgressSink): Promise<{ train: number; test: number; examples?: FrameExamples }> {
   let lastStage = '';
   const data = await loadTaskData(config, (stage, done, total) => {
     if (stage !== lastStage) {
@@ -30,7 +33,9 @@ async function prepareData(config: TaskConfig, task: string, progress: ProgressS
     progress.tick(done);
   });
   progress.end();
-  return { train: datasetSize(data.train), test: datasetSize(data.test) };
+  const sizes = { train: datasetSize(data.train), test: datasetSize(data.test) };
+  if (config.model.kind !== 'movingMnist') return sizes;
+  return { ...sizes, examples: frameExamples(data.test.x as HostTensor<Float32Array>, data.test.y as HostTensor<Float32Array>) };
 }
 
 export async function runBench(options: BenchOptions, progress: ProgressSink, hooks: BenchHooks = {}): Promise<BenchResults> {
@@ -41,15 +46,19 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
   const tasks: TaskResult[] = [];
 
   for (const task of options.tasks) {
-    const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed, budgetSeconds: options.budget, init: options.init, path: options.path });
-    progress.note(`${task}: ${describeModel(config.model)}; Adam lr ${config.optimizer.lr}, batch ${config.batchSize}, ${config.epochs} epoch(s), ${config.init} init, ${config.trainSamples} train / ${config.testSamples} test samples (${config.profile} profile)${config.budgetSeconds !== undefined ? `; time budget ${config.budgetSeconds} s per backend` : ''}`);
+    const config = taskConfig(task, options.profile, { epochs: options.epochs, seed: options.seed, budgetSeconds: options.budget, init: options.init, path: options.path, cell: options.cell });
+    // From the model core builds; a core without the task's layer has no count (the workers report why).
+    const parameters = await countParameters(config).catch(() => undefined);
+    progress.note(`${task}: ${describeModel(config.model)}${parameters !== undefined ? `, ${parameters.toLocaleString('en-US')} parameters` : ''}; Adam lr ${config.optimizer.lr}, batch ${config.batchSize}, ${config.epochs} epoch(s), ${config.init} init, ${config.trainSamples} train / ${config.testSamples} test samples (${config.profile} profile)${config.budgetSeconds !== undefined ? `; time budget ${config.budgetSeconds} s per backend` : ''}`);
     const d0 = performance.now();
     const sizes = await prepareData(config, task, progress);
     const dataSeconds = (performance.now() - d0) / 1000;
     progress.note(`data ready in ${dataSeconds.toFixed(1)} s: ${sizes.train} train, ${sizes.test} test samples`);
 
     const runs: BackendRun[] = [];
-    const order = [...ids, ...(options.peers ? [PEER_ID] : [])];
+    const noPeer = options.peers ? peerUnsupported(config) : undefined;
+    if (noPeer !== undefined) progress.note(`--peers: no peer row for ${task}: ${noPeer}`);
+    const order = [...ids, ...(options.peers && noPeer === undefined ? [PEER_ID] : [])];
     for (const id of order) {
       const isPeer = id === PEER_ID;
       const needsDisplay = !isPeer && backendEntry(id).needsDisplay;
@@ -63,7 +72,7 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
       runs.push(final);
       if (final.status !== 'ok') progress.note(`${final.status}: ${final.reason}`);
     }
-    tasks.push({ task, config, modelDescription: describeModel(config.model), parameters: parameterCount(config.model), dataSeconds, runs });
+    tasks.push({ task, config, modelDescription: describeModel(config.model), parameters, examples: sizes.examples, dataSeconds, runs });
   }
 
   return {
@@ -73,7 +82,7 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
     wallSeconds: (performance.now() - t0) / 1000,
     machine: machineInfo(),
     versions: packageVersions(),
-    options: { profile: options.profile, tasks: options.tasks, backends: ids, seed: options.seed, epochs: options.epochs, budgetSeconds: options.budget, peers: options.peers },
+    options: { profile: options.profile, tasks: options.tasks, cell: options.cell, backends: ids, seed: options.seed, epochs: options.epochs, budgetSeconds: options.budget, peers: options.peers },
     tasks,
   };
 }

@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { buildCommand, parseArgs, type BenchOptions } from './args.js';
 import { runBench } from './bench.js';
 import { ConsoleProgress } from './progress.js';
+import { taskHeading } from './format.js';
 import { taskTable } from './report-md.js';
 import { writeReports } from './write-reports.js';
 
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     onLog: (task, backend, log) => void writeFile(join(logDir, `${task}-${backend.replace(/[^\w.-]/g, '_')}.log`), log),
   });
   const paths = await writeReports(results, opts.out);
-  for (const t of results.tasks) process.stdout.write(`\n${t.task.toUpperCase()}\n${taskTable(t)}\n`);
+  for (const t of results.tasks) process.stdout.write(`\n${taskHeading(t)}\n${taskTable(t)}\n`);
   process.stdout.write(`\nreports:\n  ${paths.json}\n  ${paths.markdown}\n  ${paths.html}\n`);
   if (opts.open) {
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';

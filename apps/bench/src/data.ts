@@ -2,7 +2,7 @@
 // every process: same samples, same order (core's epochOrder shuffles with the model seed).
 import { datasetSize, type Dataset } from '@rnnkit/core';
 import { epochOrder, gatherBatch } from '@rnnkit/core/internal';
-import { loadImdb, loadMnist, type ImdbOptions } from '@rnnkit/datasets';
+import { loadImdb, loadMnist, loadMovingMnist, nextFramePairs, type ImdbOptions } from '@rnnkit/datasets';
 import type { TaskConfig } from './config.js';
 
 export interface TaskData {
@@ -20,6 +20,23 @@ export async function loadTaskData(config: TaskConfig, onProgress?: DataProgress
     onProgress?.('read', 0, 1);
     ({ train, test } = await loadMnist({ normalize: config.model.normalize }));
     onProgress?.('read', 1, 1);
+  } else if (config.model.kind === 'movingMnist') {
+    // Generated at exactly the configured sizes (no subset to take): the sequences depend on the
+    // seed and the sizes only, so every backend process builds the same ones.
+    const m = config.model;
+    onProgress?.('generate', 0, 1);
+    const seqs = await loadMovingMnist({
+      train: config.trainSamples,
+      test: config.testSamples,
+      seed: config.seed,
+      frameSize: m.frameSize,
+      digitSize: m.digitSize,
+      digits: m.digits,
+      frames: m.frames,
+      speed: m.speed,
+    });
+    onProgress?.('generate', 1, 1);
+    return { train: nextFramePairs(seqs.train.frames), test: nextFramePairs(seqs.test.frames) };
   } else {
     const m = config.model;
     const options: ImdbOptions = { numWords: m.numWords, maxLen: m.maxLen, padding: m.padding, truncating: m.truncating };

@@ -1,6 +1,7 @@
 // A results object as `runBench` produces it, for report tests (two tasks, ok/failed/unavailable rows).
 import { taskConfig } from './config.js';
-import { RESULTS_SCHEMA, type BenchResults } from './results.js';
+import { encodeFrames } from './next-frame.js';
+import { RESULTS_SCHEMA, type BenchResults, type TaskResult } from './results.js';
 
 export function fixtureResults(): BenchResults {
   const mnist = taskConfig('mnist', 'quick');
@@ -43,6 +44,28 @@ export function fixtureResults(): BenchResults {
           },
         ],
       },
+    ],
+  };
+}
+
+/** A movingMnist task as runBench produces it: two ok backends with predicted frames, one failed. */
+export function movingMnistFixture(): TaskResult {
+  const config = taskConfig('movingMnist', 'quick');
+  const T = 9;
+  const S = 20;
+  const frames = (v: number) => encodeFrames(new Float32Array(T * S * S).fill(v), T, S);
+  const epoch = (testLoss: number) => ({ epoch: 0, trainLoss: 0.03, trainSamples: 256, testSamples: 64, testLoss, baselineLoss: 0.05, trainSeconds: 30, evalSeconds: 2 });
+  return {
+    task: 'movingMnist',
+    config,
+    modelDescription: 'ConvLSTM(1→8, 3×3) → ConvLSTM(8→1, 3×3)',
+    parameters: 2_996,
+    examples: { indices: [0, 1], inputs: [frames(0.2), frames(0.3)], targets: [frames(0.4), frames(0.5)] },
+    dataSeconds: 1.5,
+    runs: [
+      { backend: 'js', kind: 'rnnkit', status: 'ok', name: 'js', device: 'cpu', trainSamplesPerSec: 8, inferSamplesPerSec: 40, epochs: [epoch(0.03)], lossCurve: [0.06, 0.04, 0.03], predictedExamples: [frames(0.1), frames(0.1)], wallSeconds: 50 },
+      { backend: 'onnx', kind: 'rnnkit', status: 'ok', name: 'onnx-cpu', device: 'cpu', trainSamplesPerSec: 16, inferSamplesPerSec: 80, epochs: [epoch(0.0312)], lossCurve: [0.06, 0.04, 0.031], predictedExamples: [frames(0.1), frames(0.1)], wallSeconds: 30 },
+      { backend: 'gpujs', kind: 'rnnkit', status: 'failed', reason: 'no conv2d', epochs: [], lossCurve: [], wallSeconds: 3 },
     ],
   };
 }

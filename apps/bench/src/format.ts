@@ -1,5 +1,5 @@
 // Number and text formatting shared by the Markdown and HTML reports.
-import type { BackendRun, TaskResult } from './results.js';
+import type { BackendRun, EpochResult, TaskResult } from './results.js';
 
 export function fmtRate(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
@@ -54,10 +54,53 @@ export function statusText(run: BackendRun): string {
   return run.status;
 }
 
-/** Test accuracy per epoch; an epoch scored on fewer test samples than configured says on how many. */
-export function accuracyText(run: BackendRun, testSamples: number): string {
+/** The task's name in headings and chart titles: MNIST, IMDB, Moving MNIST. */
+export function taskName(task: TaskResult): string {
+  return task.task === 'movingMnist' ? 'Moving MNIST' : task.task.toUpperCase();
+}
+
+/** The heading: the name, and for MNIST the cell (`--cell`), so every report says which cell ran. */
+export function taskHeading(task: TaskResult): string {
+  return task.config.model.kind === 'mnist' ? `${taskName(task)} (${task.config.model.cell} cell)` : taskName(task);
+}
+
+/** A per-pixel MSE: small numbers, four significant digits. */
+export function fmtMse(v: number): string {
+  return v.toPrecision(4);
+}
+
+/** "×0.612": a model's MSE over the copy-the-last-frame baseline's on the same samples (below 1 beats it). */
+export function baselineRatio(e: EpochResult): string {
+  return e.baselineLoss !== undefined && e.baselineLoss > 0 ? `×${(e.testLoss / e.baselineLoss).toFixed(3)}` : '–';
+}
+
+/** One epoch's test figure: accuracy (classification) or MSE with its baseline ratio (movingMnist). */
+export function epochScore(e: EpochResult): string {
+  return e.testAccuracy !== undefined ? fmtPercent(e.testAccuracy) : `${fmtMse(e.testLoss)} (${baselineRatio(e)})`;
+}
+
+/** Test figure per epoch; an epoch scored on fewer test samples than configured says on how many. */
+export function scoreText(run: BackendRun, testSamples: number): string {
   if (run.epochs.length === 0) return '–';
-  return run.epochs.map((e) => `${fmtPercent(e.testAccuracy)}${e.testSamples < testSamples ? ` (${e.testSamples} samples)` : ''}`).join(', ');
+  return run.epochs.map((e) => `${epochScore(e)}${e.testSamples < testSamples ? ` (${e.testSamples} samples)` : ''}`).join(', ');
+}
+
+/** The column header for scoreText. */
+export function scoreHeader(task: TaskResult): string {
+  return isRegression(task) ? 'test MSE per epoch (× copy-last-frame)' : 'test accuracy per epoch';
+}
+
+export function isRegression(task: TaskResult): boolean {
+  return task.config.loss === 'meanSquaredError';
+}
+
+/** The copy-the-last-frame baseline of a regression task: the first successful run's, on the samples it scored. */
+export function baselineOf(task: TaskResult): { loss: number; samples: number } | undefined {
+  for (const r of task.runs) {
+    const e = r.epochs.at(-1);
+    if (r.status === 'ok' && e?.baselineLoss !== undefined) return { loss: e.baselineLoss, samples: e.testSamples };
+  }
+  return undefined;
 }
 
 /** Why a row is not a plain ok: the failure reason or what the budget cut. */

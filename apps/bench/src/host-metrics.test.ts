@@ -21,9 +21,16 @@ describe('scoreLogits', () => {
     expect(r.accuracy).toBeCloseTo(1 / 3);
   });
 
+  it('mean squared error over every element (per pixel for frames), no accuracy', () => {
+    const frames = { data: Float32Array.from([0, 0.5, 1, 1]), shape: [1, 2, 1, 1, 2] };
+    const truth = { data: Float32Array.from([0, 1, 1, 0]), shape: [1, 2, 1, 1, 2] };
+    expect(scoreLogits('meanSquaredError', frames, truth)).toEqual({ loss: (0.25 + 1) / 4, accuracy: undefined });
+  });
+
   it('rejects mismatched rows and losses it cannot score', () => {
     const logits = { data: new Float32Array(4), shape: [2, 2] };
     expect(() => scoreLogits('softmaxCrossEntropy', logits, { data: new Int32Array(3), shape: [3] })).toThrow('targets: expected 2 rows (one per output row), got 3');
-    expect(() => scoreLogits('meanSquaredError', logits, { data: new Float32Array(2), shape: [2] })).toThrow(/got meanSquaredError/);
+    expect(() => scoreLogits('sequenceCrossEntropy', logits, { data: new Float32Array(2), shape: [2] })).toThrow(/got sequenceCrossEntropy/);
+    expect(() => scoreLogits('meanSquaredError', logits, { data: new Float32Array(2), shape: [2] })).toThrow('targets: expected 4 values (the outputs\' shape [2, 2]), got 2');
   });
 });

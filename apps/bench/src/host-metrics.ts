@@ -1,8 +1,9 @@
-// Test loss and accuracy from model outputs (logits), computed on the host in float64 so every
-// backend is scored by the same code.
+// Test loss and accuracy from model outputs (logits, or frames for regression), computed on the
+// host in float64 so every backend is scored by the same code.
 import type { HostTensor, LossName } from '@rnnkit/core';
 
-export function scoreLogits(loss: LossName, logits: HostTensor<Float32Array>, targets: HostTensor): { loss: number; accuracy: number } {
+/** Mean loss over the rows of `logits`; accuracy for the classification losses, undefined for meanSquaredError. */
+export function scoreLogits(loss: LossName, logits: HostTensor<Float32Array>, targets: HostTensor): { loss: number; accuracy: number | undefined } {
   const n = logits.shape[0]!;
   if (targets.shape[0] !== n) throw new Error(`targets: expected ${n} rows (one per output row), got ${targets.shape[0]}`);
   let sum = 0;
@@ -28,8 +29,16 @@ export function scoreLogits(loss: LossName, logits: HostTensor<Float32Array>, ta
       sum += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
       if ((z > 0 ? 1 : 0) === y) correct++;
     }
+  } else if (loss === 'meanSquaredError') {
+    // Mean over every element, as core's loss (per pixel for frames).
+    if (targets.data.length !== logits.data.length) throw new Error(`targets: expected ${logits.data.length} values (the outputs' shape [${logits.shape.join(', ')}]), got ${targets.data.length}`);
+    for (let i = 0; i < logits.data.length; i++) {
+      const d = logits.data[i]! - targets.data[i]!;
+      sum += d * d;
+    }
+    return { loss: sum / logits.data.length, accuracy: undefined };
   } else {
-    throw new Error(`loss: the benchmark scores softmaxCrossEntropy and sigmoidBinaryCrossEntropy, got ${loss}`);
+    throw new Error(`loss: the benchmark scores softmaxCrossEntropy, sigmoidBinaryCrossEntropy and meanSquaredError, got ${loss}`);
   }
   return { loss: sum / n, accuracy: correct / n };
 }

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { datasetSize, sgd, type Dataset } from '@rnnkit/core';
 import { batchIndices, epochOrder, gatherBatch, gatherRows } from '@rnnkit/core/internal';
 import { createReferenceBackend } from './backends.js';
-import type { TaskConfig } from './config.js';
+import type { ImdbModel, MnistModel, TaskConfig } from './config.js';
 import { loadTaskData } from './data.js';
 import { scoreLogits } from './host-metrics.js';
 import { MemorySampler } from './memory.js';
@@ -78,9 +78,26 @@ function registerUnsortedSegmentSum(tf: Tf): void {
 // rnnkit's weights replace the initial ones; skip tfjs' slow orthogonal initialiser.
 const NO_INIT = { kernelInitializer: 'zeros', recurrentInitializer: 'zeros' } as const;
 
+/**
+ * Why the peer has no row for this configuration, or undefined when it has one: it mirrors the
+ * standard LSTM models only (tf.layers has no minGRU, Jordan, … and its ConvLSTM2D is another layout).
+ */
+export function peerUnsupported(config: TaskConfig): string | undefined {
+  const m = config.model;
+  if (m.kind === 'movingMnist') return 'the tf.layers peer mirrors the LSTM models only, not the ConvLSTM task';
+  if (m.kind === 'mnist' && m.cell !== 'lstm') return `the tf.layers peer mirrors the LSTM models only, not --cell ${m.cell}`;
+  return undefined;
+}
+
+function peerModel(config: TaskConfig): MnistModel | ImdbModel {
+  const why = peerUnsupported(config);
+  if (why !== undefined) throw new Error(why);
+  return config.model as MnistModel | ImdbModel;
+}
+
 /** The same architecture in tf.layers. */
 function buildPeerModel(tfl: Tf, config: TaskConfig): Tf {
-  const m = config.model;
+  const m = peerModel(config);
   const model = tfl.sequential();
   if (m.kind === 'mnist') {
     model.add(tfl.layers.lstm({ units: m.hiddenSize, inputShape: [m.steps, m.inputSize], recurrentActivation: 'sigmoid', ...NO_INIT }));
@@ -104,7 +121,7 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
  * LSTM kernel [I, 4H] = W_ihᵀ, recurrent_kernel [H, 4H] = W_hhᵀ, bias = b_ih + b_hh; dense kernel [H, U] = Wᵀ.
  */
 export function toKerasWeights(config: TaskConfig, w: ReadonlyMap<string, Float32Array>): { data: Float32Array; shape: number[] }[] {
-  const m = config.model;
+  const m = peerModel(config);
   const H = m.hiddenSize;
   const lstmIndex = m.kind === 'mnist' ? 0 : 1;
   const I = m.kind === 'mnist' ? m.inputSize : m.embeddingSize;
@@ -163,6 +180,8 @@ export async function runPeer(config: TaskConfig, emit: Emit): Promise<BackendRu
     memory.stop();
     return { ...run, peakRssBytes: memory.peakRss, maxRssBytes: memory.maxRss(), wallSeconds: (performance.now() - started) / 1000 };
   };
+  const unsupported = peerUnsupported(config);
+  if (unsupported !== undefined) return finish({ ...base, status: 'unavailable', reason: unsupported });
   let peer: TfjsPeer;
   try {
     peer = await loadTfjs();
@@ -289,7 +308,7 @@ export async function runPeer(config: TaskConfig, emit: Emit): Promise<BackendRu
       const targets = gatherRows(data.test.y, Int32Array.from({ length: m }, (_, i) => i));
       const score = scoreLogits(config.loss, { data: out.subarray(0, m * row), shape: [m, row] }, targets);
       epochs.push({ epoch, trainLoss: sum / done, trainSamples: done, testSamples: m, testLoss: score.loss, testAccuracy: score.accuracy, trainSeconds: seconds, evalSeconds });
-      emit({ type: 'note', text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy).toFixed(2)}%${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}` });
+      emit({ type: 'note', text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy!).toFixed(2)}%${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}` });
     }
     model.dispose();
     return finish({ ...base, ...described, status: 'ok', validation, trainSamplesPerSec: trainedTotal / trainSeconds, inferSamplesPerSec, epochs, lossCurve, cutShort });

@@ -1,8 +1,9 @@
 // report.html: self-contained (inline CSS and SVG, no scripts, no network): per task, the loss
 // curves of every backend overlaid, then throughput and accuracy bars side by side, then the table.
-import { accuracyText, deviceText, fmtBytes, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, statusText } from './format.js';
+import { baselineOf, baselineRatio, deviceText, fmtBytes, fmtMse, fmtPercent, fmtRate, fmtSeconds, isRegression, jsBaseline, peakMemory, ratio, rowNote, runLabel, scoreHeader, scoreText, statusText, taskHeading, taskName } from './format.js';
+import { framesPicture } from './frames-picture.js';
 import type { BackendRun, BenchResults, TaskResult } from './results.js';
-import { barChart, escapeHtml, lineChart } from './svg-charts.js';
+import { barChart, escapeHtml, lineChart, type Bar } from './svg-charts.js';
 
 const PALETTE: Record<string, string> = { js: '#1f77b4', tfjs: '#ff7f0e', onnx: '#2ca02c', gpujs: '#d62728', 'peer:tfjs-layers': '#7f7f7f' };
 const EXTRA = ['#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
@@ -20,25 +21,50 @@ function bars(task: TaskResult, value: (r: BackendRun) => number | undefined, te
   }));
 }
 
+/** Classification: accuracy bars. Regression: MSE bars, with the copy-the-last-frame baseline as the last bar. */
+function qualityChart(task: TaskResult): string {
+  if (!isRegression(task)) {
+    return barChart(
+      'Test accuracy after the last epoch',
+      bars(task, (r) => r.epochs.at(-1)?.testAccuracy, (r) => {
+        const last = r.epochs.at(-1);
+        if (!last || last.testAccuracy === undefined) return '–';
+        return `${fmtPercent(last.testAccuracy)}${last.testSamples < task.config.testSamples ? ` (${last.testSamples} samples)` : ''}`;
+      }),
+      { unit: '', max: 1 },
+    );
+  }
+  const baseline = baselineOf(task);
+  const rows: Bar[] = bars(task, (r) => r.epochs.at(-1)?.testLoss, (r) => {
+    const last = r.epochs.at(-1);
+    return last ? `${fmtMse(last.testLoss)} ${baselineRatio(last)}` : '–';
+  });
+  if (baseline) rows.push({ label: 'copy last frame', color: '#bbbbbb', value: baseline.loss, text: `${fmtMse(baseline.loss)} (baseline)` });
+  return barChart('Test MSE per pixel after the last epoch (lower is better)', rows, { unit: '' });
+}
+
+/** movingMnist: input, true and predicted next frames of the example sequences. */
+function picture(task: TaskResult): string {
+  if (!task.examples) return '';
+  const predictions = task.runs
+    .filter((r) => r.status === 'ok' && r.predictedExamples?.length)
+    .map((r) => ({ label: runLabel(r), frames: r.predictedExamples! }));
+  const svg = framesPicture(`${taskName(task)}: next-frame predictions on held-out sequences after the last epoch`, task.examples, predictions);
+  return `<div class="row">${svg}</div>
+<p class="meta">Column t: the input frame xₜ, the true next frame xₜ₊₁ and each backend's prediction of it (pixels clamped to [0, 1]). The copy-the-last-frame baseline predicts the input row itself.</p>`;
+}
+
 function taskSection(task: TaskResult): string {
   const js = jsBaseline(task);
   const ok = task.runs.filter((r) => r.status === 'ok');
   const loss = lineChart(
-    `${task.task.toUpperCase()}: training loss per batch`,
+    `${taskName(task)}: training loss per batch`,
     ok.map((r) => ({ label: runLabel(r), color: colorFor(r.backend, task.runs.indexOf(r)), values: r.lossCurve })),
     { xLabel: 'batch', yLabel: 'loss' },
   );
   const train = barChart('Training samples/s', bars(task, (r) => r.trainSamplesPerSec, (r) => `${fmtRate(r.trainSamplesPerSec)} ${ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec)}`), { unit: 'samples/s' });
   const infer = barChart('Inference samples/s', bars(task, (r) => r.inferSamplesPerSec, (r) => `${fmtRate(r.inferSamplesPerSec)} ${ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec)}`), { unit: 'samples/s' });
-  const acc = barChart(
-    'Test accuracy after the last epoch',
-    bars(task, (r) => r.epochs.at(-1)?.testAccuracy, (r) => {
-      const last = r.epochs.at(-1);
-      if (!last) return '–';
-      return `${fmtPercent(last.testAccuracy)}${last.testSamples < task.config.testSamples ? ` (${last.testSamples} samples)` : ''}`;
-    }),
-    { unit: '', max: 1 },
-  );
+  const acc = qualityChart(task);
   const c = task.config;
   const rows = task.runs
     .map((r) => {
@@ -50,7 +76,7 @@ function taskSection(task: TaskResult): string {
         r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
         fmtRate(r.inferSamplesPerSec),
         r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
-        accuracyText(r, c.testSamples),
+        scoreText(r, c.testSamples),
         r.validation ? `loss ${r.validation.lossError.toExponential(1)}, grad ${r.validation.gradientError.toExponential(1)}` : '–',
         fmtBytes(peakMemory(r)),
         fmtSeconds(r.wallSeconds),
@@ -59,12 +85,13 @@ function taskSection(task: TaskResult): string {
     })
     .join('\n');
   return `<section>
-<h2>${escapeHtml(task.task.toUpperCase())}</h2>
+<h2>${escapeHtml(taskHeading(task))}</h2>
 <p>${escapeHtml(`${task.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.init} init, recurrent layers on the ${c.path === 'generic' ? 'generic path (core cell definitions over backend primitives)' : 'fused kernels'}, ${c.trainSamples} training / ${c.testSamples} test samples, seed ${c.seed}${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}${task.parameters !== undefined ? `, ${task.parameters.toLocaleString('en-US')} parameters` : ''}.`)}</p>
 <div class="row">${loss}</div>
 <p class="meta">Backends that compute the same numbers draw the same curve: earlier rows are drawn wider underneath, so coinciding curves show as nested lines.</p>
 <div class="row">${train}${infer}${acc}</div>
-<table><thead><tr>${['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', 'test accuracy per epoch', 'validation rel. error', 'peak RSS', 'wall time'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+${picture(task)}
+<table><thead><tr>${['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', scoreHeader(task), 'validation rel. error', 'peak RSS', 'wall time'].map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

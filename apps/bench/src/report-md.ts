@@ -1,5 +1,5 @@
 // results.md: one table per task, plus machine, versions and configuration.
-import { accuracyText, deviceText, fmtBytes, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, statusText } from './format.js';
+import { baselineOf, deviceText, fmtBytes, fmtMse, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, scoreHeader, scoreText, statusText, taskHeading } from './format.js';
 import type { BenchResults, TaskResult } from './results.js';
 
 /** A table cell: no pipes or newlines. */
@@ -9,7 +9,7 @@ function cell(s: string): string {
 
 export function taskTable(task: TaskResult): string {
   const js = jsBaseline(task);
-  const header = ['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', 'test accuracy per epoch', 'peak RSS', 'wall time'];
+  const header = ['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', scoreHeader(task), 'peak RSS', 'wall time'];
   const rows = task.runs.map((r) => [
     runLabel(r),
     deviceText(r),
@@ -18,12 +18,18 @@ export function taskTable(task: TaskResult): string {
     r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
     fmtRate(r.inferSamplesPerSec),
     r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
-    accuracyText(r, task.config.testSamples),
+    scoreText(r, task.config.testSamples),
     fmtBytes(peakMemory(r)),
     fmtSeconds(r.wallSeconds),
   ]);
   const lines = [header, header.map(() => '---'), ...rows].map((cols) => `| ${cols.map(cell).join(' | ')} |`);
   const notes = task.runs.filter((r) => rowNote(r)).map((r) => `- ¹ ${runLabel(r)}: ${cell(rowNote(r)!)}`);
+  const baseline = baselineOf(task);
+  if (baseline) {
+    notes.push(
+      `- Copy-the-last-frame baseline (x̂ₜ₊₁ = xₜ): per-pixel MSE ${fmtMse(baseline.loss)} on ${baseline.samples} held-out sequences; ×r is a model's MSE over it on the same sequences (below 1 beats it).`,
+    );
+  }
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
@@ -45,7 +51,7 @@ export function markdownReport(results: BenchResults): string {
     const c = t.config;
     out.push(
       '',
-      `## ${t.task.toUpperCase()}`,
+      `## ${taskHeading(t)}`,
       '',
       `${t.modelDescription}. Adam lr ${c.optimizer.lr}, batch ${c.batchSize}, ${c.epochs} epoch(s), ${c.init} init, ${c.path} recurrent path, ${c.trainSamples} training / ${c.testSamples} test samples` +
         `${c.budgetSeconds !== undefined ? `, time budget ${c.budgetSeconds} s per backend` : ''}` +

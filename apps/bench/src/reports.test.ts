@@ -2,9 +2,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureResults } from './fixture.test-data.js';
+import { fixtureResults, movingMnistFixture } from './fixture.test-data.js';
 import { htmlReport } from './report-html.js';
 import { markdownReport, taskTable } from './report-md.js';
+import { taskConfig } from './config.js';
 import { ticks } from './svg-charts.js';
 import { writeReports } from './write-reports.js';
 
@@ -12,7 +13,7 @@ describe('Markdown report', () => {
   it('has one table per task with a row per backend, ratios against js measured in the same run', () => {
     const r = fixtureResults();
     const md = markdownReport(r);
-    expect(md).toContain('## MNIST');
+    expect(md).toContain('## MNIST (lstm cell)');
     expect(md).toContain('## IMDB');
     const mnist = taskTable(r.tasks[0]!).split('\n');
     expect(mnist[0]).toBe('| backend | device | status | train samples/s | vs js | inference samples/s | vs js | test accuracy per epoch | peak RSS | wall time |');
@@ -57,6 +58,38 @@ describe('HTML report', () => {
   it('chart ticks are round numbers covering the range', () => {
     expect(ticks(0, 2.3)).toEqual([0, 0.5, 1, 1.5, 2]);
     expect(ticks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
+  });
+});
+
+describe('the cell and the ConvLSTM task in the reports', () => {
+  it('names the MNIST cell in results.md and report.html', () => {
+    const r = fixtureResults();
+    const gru = { ...r, tasks: [{ ...r.tasks[0]!, config: taskConfig('mnist', 'quick', { cell: 'gru' }) }] };
+    expect(markdownReport(gru)).toContain('## MNIST (gru cell)');
+    expect(htmlReport(gru)).toContain('<h2>MNIST (gru cell)</h2>');
+  });
+
+  it('movingMnist: MSE per epoch with its ratio to the copy-last-frame baseline, which is stated', () => {
+    const t = movingMnistFixture();
+    const table = taskTable(t).split('\n');
+    expect(table[0]).toContain('| test MSE per epoch (× copy-last-frame) |');
+    expect(table[2]).toBe('| js | cpu | ok | 8.00 | ×1.00 | 40.00 | ×1.00 | 0.03000 (×0.600) | – | 50.0 s |');
+    expect(table[3]).toContain('| 0.03120 (×0.624) |');
+    expect(taskTable(t)).toContain('- Copy-the-last-frame baseline (x̂ₜ₊₁ = xₜ): per-pixel MSE 0.05000 on 64 held-out sequences');
+    const r = { ...fixtureResults(), tasks: [t] };
+    expect(markdownReport(r)).toContain('## Moving MNIST');
+  });
+
+  it('movingMnist HTML: MSE bars with the baseline bar, and the picture of input, true and predicted frames', () => {
+    const html = htmlReport({ ...fixtureResults(), tasks: [movingMnistFixture()] });
+    expect(html).toContain('aria-label="Moving MNIST: training loss per batch"');
+    expect(html).toContain('Test MSE per pixel after the last epoch (lower is better)');
+    expect(html).toContain('0.05000 (baseline)');
+    expect(html).toContain('aria-label="Moving MNIST: next-frame predictions on held-out sequences after the last epoch"');
+    // 2 sequences × (input, truth, js, onnx); the failed gpujs row has no prediction.
+    expect(html.match(/<image /g)).toHaveLength(8);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
   });
 });
 

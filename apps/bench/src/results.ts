@@ -30,7 +30,13 @@ export interface EpochResult {
   /** Test samples scored after this epoch (ditto). */
   readonly testSamples: number;
   readonly testLoss: number;
-  readonly testAccuracy: number;
+  /** Classification tasks; absent for next-frame regression (movingMnist). */
+  readonly testAccuracy?: number | undefined;
+  /**
+   * movingMnist: per-pixel MSE of the copy-the-last-frame baseline (x̂_{t+1} = x_t) on the same
+   * test samples; testLoss / baselineLoss < 1 means the model predicts motion better than no motion.
+   */
+  readonly baselineLoss?: number | undefined;
   /** Training time of the epoch (batches only, no evaluation). */
   readonly trainSeconds: number;
   /** Time of the forward passes over the test set after the epoch. */
@@ -60,6 +66,8 @@ export interface BackendRun {
   readonly cutShort?: string | undefined;
   /** Loss of every training batch, in order. */
   readonly lossCurve: readonly number[];
+  /** movingMnist: the model's predicted next frames for the task's example sequences, after the last epoch (as TaskResult.examples). */
+  readonly predictedExamples?: readonly EncodedFrames[] | undefined;
   /** Largest resident set size sampled in the process (bytes). */
   readonly peakRssBytes?: number | undefined;
   /** process.resourceUsage().maxRSS of the process (bytes). */
@@ -68,11 +76,29 @@ export interface BackendRun {
   readonly wallSeconds: number;
 }
 
+/** Frames of one sequence for the report's picture: pixels clamped to [0, 1], quantised to 0..255, base64, frame after frame (row-major). */
+export interface EncodedFrames {
+  readonly frames: number;
+  readonly frameSize: number;
+  readonly base64: string;
+}
+
+/** movingMnist: held-out sequences the report draws, with every backend's prediction of them. */
+export interface FrameExamples {
+  /** Indices into the test sequences. */
+  readonly indices: readonly number[];
+  /** Per example: the input frames x_0 … x_{T−2}. */
+  readonly inputs: readonly EncodedFrames[];
+  /** Per example: the true next frames x_1 … x_{T−1}. */
+  readonly targets: readonly EncodedFrames[];
+}
+
 export interface TaskResult {
   readonly task: TaskName;
   readonly config: TaskConfig;
   readonly modelDescription: string;
   readonly parameters?: number | undefined;
+  readonly examples?: FrameExamples | undefined;
   readonly dataSeconds: number;
   readonly runs: readonly BackendRun[];
 }
@@ -99,6 +125,8 @@ export interface BenchResults {
   readonly options: {
     readonly profile: ProfileName;
     readonly tasks: readonly TaskName[];
+    /** --cell (the mnist task's cell). */
+    readonly cell?: string | undefined;
     readonly backends: readonly string[];
     readonly seed: number;
     readonly epochs?: number | undefined;

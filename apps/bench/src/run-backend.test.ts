@@ -21,7 +21,7 @@ describe('runBackend (the worker) on backend-js', () => {
     for (const e of run.epochs) {
       expect(e.testAccuracy).toBeGreaterThanOrEqual(0);
       expect(e.testAccuracy).toBeLessThanOrEqual(1);
-      expect(Number.isInteger(e.testAccuracy * 40)).toBe(true);
+      expect(Number.isInteger(e.testAccuracy! * 40)).toBe(true);
       expect(e.testLoss).toBeGreaterThan(0);
       expect(e.trainSeconds).toBeGreaterThan(0);
     }
@@ -47,6 +47,33 @@ describe('runBackend (the worker) on backend-js', () => {
     expect(run.lossCurve).toHaveLength(2);
     expect(run.epochs).toHaveLength(1);
     expect(run.validation?.worstParameter).toMatch(/^\d\./);
+  });
+
+  it('MNIST tiny with another cell (--cell minGru: no fused kernel, the scan path of core): the same loop, the cell is the only change', async () => {
+    const config = { ...taskConfig('mnist', 'tiny', { cell: 'minGru' }), trainSamples: 32, testSamples: 16, batchSize: 16 };
+    const run = await runBackend('js', config, () => {});
+    expect(run.status, run.reason).toBe('ok');
+    expect(run.validation?.passed).toBe(true);
+    expect(run.validation?.worstParameter).toMatch(/^[01]\./);
+    expect(run.lossCurve).toHaveLength(2);
+    expect(run.epochs[0]!.testAccuracy).toBeGreaterThanOrEqual(0);
+  });
+
+  it('movingMnist tiny: the ConvLSTM validates, trains, and is scored by MSE against the copy-last-frame baseline, with predicted example frames', async () => {
+    const config = { ...taskConfig('movingMnist', 'tiny'), trainSamples: 8, testSamples: 4, batchSize: 4 };
+    const run = await runBackend('js', config, () => {});
+    expect(run.status, run.reason).toBe('ok');
+    expect(run.validation?.passed).toBe(true);
+    expect(run.lossCurve).toHaveLength(2);
+    const e = run.epochs[0]!;
+    expect(e.testAccuracy).toBeUndefined();
+    expect(e.testLoss).toBeGreaterThan(0);
+    // Two digits moving 1–2 px per frame: copying the last frame is wrong on a few percent of the pixel mass.
+    expect(e.baselineLoss).toBeGreaterThan(0.005);
+    expect(e.baselineLoss).toBeLessThan(0.2);
+    expect(run.predictedExamples).toHaveLength(2);
+    expect(run.predictedExamples![0]).toMatchObject({ frames: 7, frameSize: 16 });
+    expect(JSON.parse(JSON.stringify(run))).toEqual(run);
   });
 
   it('a time budget stops training and testing after at least one batch each, and says so', async () => {

@@ -9,7 +9,8 @@ import { scoreLogits } from './host-metrics.js';
 import { createModel } from './model.js';
 import { MemorySampler } from './memory.js';
 import type { Emit } from './messages.js';
-import type { BackendRun, EpochResult } from './results.js';
+import { copyLastFrameLoss, EXAMPLE_SEQUENCES, sequenceFrames } from './next-frame.js';
+import type { BackendRun, EncodedFrames, EpochResult } from './results.js';
 import { validateBackend } from './validate.js';
 
 /** The budget's two deadlines, in performance.now() milliseconds (Infinity without a budget). */
@@ -67,6 +68,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
     let trainedTotal = 0;
     let inferSamplesPerSec = 0;
     let cutShort: string | undefined;
+    let predictedExamples: EncodedFrames[] | undefined;
     try {
       for (let epoch = 0; epoch < config.epochs && cutShort === undefined; epoch++) {
         emit({ type: 'phase', label: `train epoch ${epoch + 1}/${config.epochs}`, total: n, unit: 'samples' });
@@ -102,12 +104,23 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
           cutShort = cutShort ? `${cutShort}, ${note}` : `time budget (${config.budgetSeconds} s per backend): ${note}`;
         }
         inferSamplesPerSec = m / evalSeconds;
-        const targets = gatherRows(data.test.y, Int32Array.from({ length: m }, (_, i) => i));
+        const scoredIdx = Int32Array.from({ length: m }, (_, i) => i);
+        const targets = gatherRows(data.test.y, scoredIdx);
         const score = scoreLogits(config.loss, scored.output, targets);
-        epochs.push({ epoch, trainLoss: sum / done, trainSamples: done, testSamples: m, testLoss: score.loss, testAccuracy: score.accuracy, trainSeconds: seconds, evalSeconds });
+        // Next-frame regression: the copy-the-last-frame baseline on exactly the samples scored.
+        const baselineLoss = config.model.kind === 'movingMnist' ? copyLastFrameLoss(gatherRows(data.test.x as HostTensor<Float32Array>, scoredIdx), targets) : undefined;
+        if (config.model.kind === 'movingMnist') {
+          // The first test sequences are always among the scored ones (at least one batch).
+          predictedExamples = Array.from({ length: Math.min(EXAMPLE_SEQUENCES, m) }, (_, n) => sequenceFrames(scored.output, n));
+        }
+        epochs.push({ epoch, trainLoss: sum / done, trainSamples: done, testSamples: m, testLoss: score.loss, testAccuracy: score.accuracy, baselineLoss, trainSeconds: seconds, evalSeconds });
+        const quality =
+          baselineLoss !== undefined
+            ? `test MSE ${score.loss.toPrecision(4)} against ${baselineLoss.toPrecision(4)} for copying the last frame (×${(score.loss / baselineLoss).toFixed(3)})`
+            : `test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy!).toFixed(2)}%`;
         emit({
           type: 'note',
-          text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, test loss ${score.loss.toFixed(4)}, test accuracy ${(100 * score.accuracy).toFixed(2)}%${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}`,
+          text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, ${quality}${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}`,
         });
       }
     } finally {
@@ -123,6 +136,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
       epochs,
       lossCurve,
       cutShort,
+      predictedExamples,
     });
   } catch (err) {
     return finish({ ...base, ...described, status: 'failed', reason: errorText(err) });

@@ -6,3 +6,5 @@ export * from './pad-sequences.js';
 export * from './imdb-build.js';
 export * from './imdb-cache.js';
 export * from './imdb.js';
+export * from './area-resize.js';
+export * from './moving-mnist.js';
