@@ -84,6 +84,10 @@ if job['task'] == 'load':
     m.load_state_dict(load_file(job['path']), strict=True)
     seq = nn.Sequential(nn.Embedding(11, 4), nn.LSTM(4, 5, num_layers=2, batch_first=True, bidirectional=True), nn.Linear(10, 3))
     seq.load_state_dict(load_file(job['sequential']), strict=True)
+    # rnnkit's own checkpoint (layers, seed and optimizer state in its metadata) loads the same way.
+    ck = nn.Sequential(nn.Embedding(11, 4), nn.LSTM(4, 5, num_layers=2, batch_first=True, bidirectional=True), nn.Linear(10, 3))
+    ck.load_state_dict(load_file(job['checkpoint']), strict=True)
+    assert all(torch.equal(a, b) for a, b in zip(ck.state_dict().values(), seq.state_dict().values()))
     ids = torch.tensor(job['ids'], dtype=torch.long)
     with torch.no_grad():
         print(json.dumps({'y': m(ids).flatten().tolist()}))
@@ -151,7 +155,7 @@ export function describePytorchInterop(s: Suite): void {
       }
     });
 
-    it.skipIf(!available)('rnnkit → PyTorch: saveStateDict loads with load_state_dict(strict=True) into a named module and into nn.Sequential, same outputs', async () => {
+    it.skipIf(!available)('rnnkit → PyTorch: saveStateDict and model.save (with optimizer state) load with load_state_dict(strict=True), into a named module and into nn.Sequential, same outputs', async () => {
       const model = Sequential.create(
         s.backend,
         [layers.embedding({ inputDim: 11, outputDim: 4 }), layers.lstm({ hiddenSize: 5, numLayers: 2, bidirectional: true }), layers.dense({ units: 3 })],
@@ -161,9 +165,12 @@ export function describePytorchInterop(s: Suite): void {
         const ids: HostTensor<Int32Array> = { data: Int32Array.from({ length: 12 }, (_, i) => (i * 7) % 11), shape: [3, 4] };
         const named = join(dir, 'named.safetensors');
         const plain = join(dir, 'sequential.safetensors');
+        const checkpoint = join(dir, 'checkpoint.safetensors');
+        if (s.caps.training) await model.trainStep({ x: ids, y: { data: Int32Array.from([0, 1, 2]), shape: [3] } }, { loss: 'softmaxCrossEntropy' });
+        await model.save(checkpoint);
         await model.saveStateDict(named, { names: { '0.': 'embed.', '1.': 'lstm.', '2.': 'fc.' } });
         await model.saveStateDict(plain);
-        const torch = python({ task: 'load', path: named, sequential: plain, ids: [[...ids.data.slice(0, 4)], [...ids.data.slice(4, 8)], [...ids.data.slice(8)]] }) as { y: number[] };
+        const torch = python({ task: 'load', path: named, sequential: plain, checkpoint, ids: [[...ids.data.slice(0, 4)], [...ids.data.slice(4, 8)], [...ids.data.slice(8)]] }) as { y: number[] };
         expectClose(torch.y, (await model.predict(ids)).data, s.tol.host, 'PyTorch outputs with rnnkit weights vs predict');
       } finally {
         model.dispose();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchIndices, epochOrder, gatherBatch, takeFirst, type Dataset } from './dataset.js';
+import { batchIndices, epochOrder, gatherBatch, splitValidation, takeFirst, type Dataset } from './dataset.js';
 
 const ds: Dataset = {
   x: { data: Float32Array.from({ length: 12 }, (_, i) => i), shape: [4, 3] },
@@ -32,5 +32,22 @@ describe('batching', () => {
     const h = takeFirst(ds, 2);
     expect(h.x.shape).toEqual([2, 3]);
     expect(Array.from(h.y.data)).toEqual([0, 1]);
+  });
+});
+
+describe('validationSplit (Keras validation_split)', () => {
+  it('the first ⌊N·(1 − f)⌋ samples train, the rest validate, in data order', () => {
+    const { train, validation } = splitValidation(ds, 0.3);
+    expect(train.x.shape).toEqual([2, 3]);
+    expect(Array.from(train.y.data)).toEqual([0, 1]);
+    expect(Array.from(validation.x.data)).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(Array.from(validation.y.data)).toEqual([2, 3]);
+    expect(Array.from(validation.lengths!)).toEqual([3, 3]);
+    expect(Array.from(splitValidation(ds, 0.25).train.y.data)).toEqual([0, 1, 2]);
+  });
+  it('rejects fractions outside (0, 1) and splits that leave a part empty', () => {
+    expect(() => splitValidation(ds, 1)).toThrow('validationSplit: expected a number in (0, 1), got 1');
+    expect(Array.from(splitValidation(ds, 0.1).validation.y.data)).toEqual([3]);
+    expect(() => splitValidation(ds, 0.9)).toThrow('validationSplit: 0.9 of 4 samples leaves 0 to train and 4 to validate; both need at least one');
   });
 });

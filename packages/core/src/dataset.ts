@@ -74,3 +74,21 @@ export function takeFirst(ds: Dataset, n: number): Dataset {
   };
   return { x: head(ds.x), y: head(ds.y), lengths: ds.lengths?.subarray(0, m) };
 }
+
+/**
+ * Keras's `validation_split`: the first ⌊N·(1 − fraction)⌋ samples train and the rest (the last
+ * fraction) validate, in data order, before any shuffling; views, no copy. Both parts must be
+ * non-empty.
+ */
+export function splitValidation(ds: Dataset, fraction: number): { train: Dataset; validation: Dataset } {
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) throw new Error(`validationSplit: expected a number in (0, 1), got ${JSON.stringify(fraction)}`);
+  const n = datasetSize(ds);
+  const at = Math.floor(n * (1 - fraction));
+  if (at < 1 || at >= n) throw new Error(`validationSplit: ${fraction} of ${n} samples leaves ${at} to train and ${n - at} to validate; both need at least one`);
+  const rows = <A extends Float32Array | Int32Array>(t: HostTensor<A>, from: number, to: number): HostTensor<A> => {
+    const row = t.shape.slice(1).reduce((a, b) => a * b, 1);
+    return { data: t.data.subarray(from * row, to * row) as A, shape: [to - from, ...t.shape.slice(1)] };
+  };
+  const part = (from: number, to: number): Dataset => ({ x: rows(ds.x, from, to), y: rows(ds.y, from, to), lengths: ds.lengths?.subarray(from, to) });
+  return { train: part(0, at), validation: part(at, n) };
+}

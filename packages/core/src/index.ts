@@ -18,7 +18,11 @@ export type { Initializer } from './init.js';
 export * from './layers/specs.js';
 export type { LossName } from './losses.js';
 export { LOSS_NAMES } from './losses.js';
-export { adam, sgd, rmsprop, type AdamOptions, type SgdOptions, type RmspropOptions, type OptimizerSpec } from './optimizers.js';
+export { adam, adamw, sgd, rmsprop, type AdamOptions, type AdamwOptions, type SgdOptions, type RmspropOptions, type OptimizerSpec } from './optimizers.js';
+export { stepLR, exponentialLR, cosineLR, reduceLROnPlateau, type LrSchedule, type ReduceLROnPlateauOptions } from './lr-schedules.js';
+export { earlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping.js';
+export type { FitContext, Monitor } from './callbacks.js';
+export { lengthsFromPadding } from './padding.js';
 export {
   Sequential,
   type SequentialOptions,

@@ -10,6 +10,8 @@ export interface AdamOptions {
   eps?: number;
   weightDecay?: number;
 }
+/** torch.optim.AdamW: Adam's options; weightDecay is decoupled and defaults to 0.01. */
+export type AdamwOptions = AdamOptions;
 export interface SgdOptions {
   lr: number;
   momentum?: number;
@@ -27,11 +29,13 @@ export interface RmspropOptions {
 
 export type OptimizerSpec =
   | { readonly type: 'adam'; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number }
+  | { readonly type: 'adamw'; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number }
   | { readonly type: 'sgd'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number }
   | { readonly type: 'rmsprop'; readonly lr: number; readonly alpha: number; readonly eps: number; readonly momentum: number; readonly weightDecay: number };
 
 const FIELDS = {
   adam: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
+  adamw: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
   sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
   rmsprop: ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'],
 } as const;
@@ -55,6 +59,23 @@ export function adam(o: AdamOptions = {}): OptimizerSpec {
     beta2: unit('adam: beta2', o.beta2 ?? 0.999),
     eps: nonNegative('adam: eps', o.eps ?? 1e-8),
     weightDecay: nonNegative('adam: weightDecay', o.weightDecay ?? 0),
+  };
+}
+
+/**
+ * torch.optim.AdamW (Loshchilov & Hutter): the decay is decoupled from the gradient, applied to
+ * the parameter before the Adam step, p ← p − lr·weightDecay·p, so it never enters the moments.
+ * Defaults as PyTorch: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weightDecay 0.01.
+ */
+export function adamw(o: AdamwOptions = {}): OptimizerSpec {
+  checkOptions(o, FIELDS.adamw, 'adamw');
+  return {
+    type: 'adamw',
+    lr: nonNegative('adamw: lr', o.lr ?? 1e-3),
+    beta1: unit('adamw: beta1', o.beta1 ?? 0.9),
+    beta2: unit('adamw: beta2', o.beta2 ?? 0.999),
+    eps: nonNegative('adamw: eps', o.eps ?? 1e-8),
+    weightDecay: nonNegative('adamw: weightDecay', o.weightDecay ?? 0.01),
   };
 }
 
@@ -98,7 +119,7 @@ export function rmsprop(o: RmspropOptions = {}): OptimizerSpec {
 export function checkOptimizerSpec(spec: unknown, where = 'optimizer'): OptimizerSpec {
   if (!spec || typeof spec !== 'object') throw new Error(`${where}: expected an optimizer spec such as adam({ lr: 1e-3 }), got ${JSON.stringify(spec)}`);
   const { type, ...rest } = spec as Record<string, unknown>;
-  if (type !== 'adam' && type !== 'sgd' && type !== 'rmsprop') throw new Error(`${where}: type: expected 'adam', 'sgd' or 'rmsprop', got ${JSON.stringify(type)}`);
+  if (type !== 'adam' && type !== 'adamw' && type !== 'sgd' && type !== 'rmsprop') throw new Error(`${where}: type: expected 'adam', 'adamw', 'sgd' or 'rmsprop', got ${JSON.stringify(type)}`);
   const known: readonly string[] = FIELDS[type];
   for (const key of Object.keys(rest)) if (!known.includes(key)) throw new Error(`${where}: unknown field '${key}' for ${type} (it takes ${known.join(', ')})`);
   for (const key of known) {
@@ -108,19 +129,51 @@ export function checkOptimizerSpec(spec: unknown, where = 'optimizer'): Optimize
     }
   }
   const o = rest as never;
-  const built = type === 'adam' ? adam(o) : type === 'sgd' ? sgd(o) : rmsprop(o);
+  const built = type === 'adam' ? adam(o) : type === 'adamw' ? adamw(o) : type === 'sgd' ? sgd(o) : rmsprop(o);
   return built;
+}
+
+/**
+ * True when `b` is `a` with at most a different learning rate (same type, every other
+ * hyper-parameter equal): the change PyTorch makes with `param_group['lr'] = ...`, which keeps
+ * the moments and the step count. Any other difference means a different optimizer.
+ */
+export function sameExceptLr(a: OptimizerSpec, b: OptimizerSpec): boolean {
+  if (a.type !== b.type) return false;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  return FIELDS[a.type].every((k) => k === 'lr' || x[k] === y[k]);
 }
 
 /** Per-parameter optimizer state on the backend, created on the first step. */
 export class Optimizer {
   private step = 0;
   private readonly slots = new Map<string, Tensor[]>();
+  private current: OptimizerSpec;
+  /**
+   * The learning rate the user gave, before any schedule scaled it: what the next `fit` with a
+   * schedule starts from when it is given no optimizer.
+   */
+  baseLr: number;
 
   constructor(
-    readonly spec: OptimizerSpec,
+    spec: OptimizerSpec,
     private readonly backend: Backend,
-  ) {}
+  ) {
+    this.current = spec;
+    this.baseLr = spec.lr;
+  }
+
+  /** The hyper-parameters in use, with the current learning rate. */
+  get spec(): OptimizerSpec {
+    return this.current;
+  }
+
+  /** Changes only the learning rate (as `param_group['lr'] = lr`): moments and step count stay. */
+  setLr(lr: number): void {
+    if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`${this.current.type}: lr: expected a finite number >= 0, got ${lr}`);
+    this.current = { ...this.current, lr };
+  }
 
   get steps(): number {
     return this.step;
@@ -130,7 +183,7 @@ export class Optimizer {
   async apply(params: ReadonlyMap<string, Tensor>, grads: ReadonlyMap<string, Tensor>): Promise<void> {
     this.step++;
     const b = this.backend;
-    const s = this.spec;
+    const s = this.current;
     for (const [name, p] of params) {
       const g = grads.get(name);
       if (!g) continue;
@@ -143,6 +196,11 @@ export class Optimizer {
       switch (s.type) {
         case 'adam':
           await b.adamUpdate(p, g, slots[0]!, slots[1]!, { ...s, step: this.step });
+          break;
+        case 'adamw':
+          // Decoupled decay with the existing kernels: scale first, then Adam without L2 decay.
+          if (s.lr * s.weightDecay !== 0) await b.scaleInPlace(p, 1 - s.lr * s.weightDecay);
+          await b.adamUpdate(p, g, slots[0]!, slots[1]!, { ...s, weightDecay: 0, step: this.step });
           break;
         case 'sgd':
           await b.sgdUpdate(p, g, slots[0]!, { ...s, first });
@@ -166,10 +224,18 @@ export class Optimizer {
   restore(step: number, slots: ReadonlyMap<string, readonly Float32Array[]>, shapes: ReadonlyMap<string, readonly number[]>): void {
     this.dispose();
     this.step = step;
-    for (const [name, arrays] of slots) {
-      const shape = shapes.get(name);
-      if (!shape) throw new Error(`optimizer state: no parameter named ${name}`);
-      this.slots.set(name, arrays.map((a) => this.backend.tensor(a, shape, 'float32')));
+    try {
+      for (const [name, arrays] of slots) {
+        const shape = shapes.get(name);
+        if (!shape) throw new Error(`optimizer state: no parameter named ${name}`);
+        const uploaded: Tensor[] = [];
+        this.slots.set(name, uploaded);
+        for (const a of arrays) uploaded.push(this.backend.tensor(a, shape, 'float32'));
+      }
+    } catch (e) {
+      // A failed upload (a backend out of memory) leaves nothing of the state allocated.
+      this.dispose();
+      throw e;
     }
   }
 

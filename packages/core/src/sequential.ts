@@ -3,8 +3,8 @@
 // Parameter names follow PyTorch's nn.Sequential state_dict: `<layer index>.<name>`.
 import type { Backend, Tensor } from './backend.js';
 import { checkedBackend } from './checked-backend.js';
-import { batchIndices, epochOrder, gatherBatch, type Dataset, type HostTensor } from './dataset.js';
-import { encodeCheckpoint, writeFileAtomic, type CheckpointContents } from './checkpoint.js';
+import { batchIndices, datasetSize, epochOrder, gatherBatch, splitValidation, type Dataset, type HostTensor } from './dataset.js';
+import { encodeCheckpoint, OPTIMIZER_SLOTS, writeFileAtomic, type CheckpointContents } from './checkpoint.js';
 import { buildDense } from './layers/dense.js';
 import { buildEmbedding } from './layers/embedding.js';
 import type { BuiltLayer, ForwardContext, LayerIO, RecurrentState } from './layers/layer.js';
@@ -12,17 +12,20 @@ import { describeIO } from './layers/layer.js';
 import { buildRecurrent } from './layers/recurrent.js';
 import type { LayerSpec } from './layers/specs.js';
 import { checkLossName, computeLoss, countCorrect, targetDtype, type LossName } from './losses.js';
-import { Optimizer, adam, checkOptimizerSpec, type OptimizerSpec } from './optimizers.js';
+import { Optimizer, adam, checkOptimizerSpec, sameExceptLr, type OptimizerSpec } from './optimizers.js';
+import { checkCallbacks, type Callbacks, type EpochLog, type FitContext } from './callbacks.js';
+import { checkSchedule, scheduledLr, type LrSchedule } from './lr-schedules.js';
 import type { Initializer } from './init.js';
 import { Rng } from './rng.js';
 import { checkOptions } from './strict-options.js';
+import { ModelLock } from './model-lock.js';
 import { encodeSafetensors } from './safetensors.js';
 import { readSafetensors } from './safetensors-file.js';
 import { describeMismatch, matchStateDict, stateDictEntries, torchName, type StateDictNames, type StateDictReport } from './state-dict.js';
 import { checkDataset, checkFloats, checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
 
 const TRAIN_OPTIONS = ['loss', 'optimizer', 'clipNorm'] as const;
-const FIT_OPTIONS = [...TRAIN_OPTIONS, 'epochs', 'batchSize', 'shuffle', 'validationData', 'callbacks'] as const;
+const FIT_OPTIONS = [...TRAIN_OPTIONS, 'epochs', 'initialEpoch', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'callbacks', 'schedule'] as const;
 /** SequentialOptions, and what the backend packages' `sequential`/`loadModel` add to them. */
 const SEQUENTIAL_OPTIONS = ['seed', 'initializer', 'fused', 'backend', 'backendOptions'] as const;
 
@@ -38,44 +41,39 @@ export interface SequentialOptions {
   fused?: boolean;
 }
 
-export interface BatchLog {
-  readonly epoch: number;
-  readonly batch: number;
-  readonly batches: number;
-  readonly size: number;
-  readonly loss: number;
-}
-
-export interface EpochLog {
-  /** 0-based, as in Keras's callbacks. */
-  readonly epoch: number;
-  readonly loss: number;
-  readonly accuracy?: number | undefined;
-  readonly valLoss?: number | undefined;
-  readonly valAccuracy?: number | undefined;
-  readonly seconds: number;
-}
-
-export interface Callbacks {
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  onBatchEnd?(log: BatchLog): void | Promise<void>;
-  onEpochEnd?(log: EpochLog): void | Promise<void>;
-}
+export type { BatchLog, Callbacks, EpochLog, FitContext } from './callbacks.js';
 
 export interface TrainOptions {
   loss: LossName;
-  /** Default adam() (lr 1e-3). Changing the optimizer spec between calls starts fresh optimizer state. */
+  /**
+   * Default adam() (lr 1e-3), or the model's current optimizer after the first call. A spec that
+   * differs from the current one only in `lr` keeps its state (moments, step count), as setting
+   * PyTorch's `param_group['lr']` does; any other change (type, another hyper-parameter) starts
+   * fresh optimizer state.
+   */
   optimizer?: OptimizerSpec;
   /** Clip the global gradient norm to this value (torch.nn.utils.clip_grad_norm_). */
   clipNorm?: number;
 }
 
 export interface FitOptions extends TrainOptions {
+  /**
+   * How many epochs to run (default 1), continuing the model's epoch count (`model.epoch`), so
+   * `fit({ epochs: 1 })` twice is `fit({ epochs: 2 })`. With `initialEpoch`, as in Keras, the
+   * epoch to stop before: epochs initialEpoch … epochs − 1 run.
+   */
   epochs?: number;
+  /** Keras initial_epoch: the index of the first epoch (its shuffle order and scheduled lr); default `model.epoch`. */
+  initialEpoch?: number;
   batchSize?: number;
   shuffle?: boolean;
   validationData?: Dataset;
-  callbacks?: Callbacks;
+  /** Keras validation_split: the last fraction of the samples (in data order, before shuffling) validates instead of training. */
+  validationSplit?: number;
+  /** One callbacks object or a list (Keras's `callbacks=[...]`); `earlyStopping(...)` is one. */
+  callbacks?: Callbacks | readonly Callbacks[];
+  /** A learning-rate schedule stepped once per epoch: stepLR, exponentialLR, cosineLR, reduceLROnPlateau, or your own. */
+  schedule?: LrSchedule;
 }
 
 export interface EvaluateResult {
@@ -132,8 +130,12 @@ export class Sequential {
   /** Parameters per layer, by local name. */
   private readonly params: Map<string, Tensor>[];
   private optimizer: Optimizer | undefined;
+  /** The next epoch's index: epochs fit has completed on this model (see `epoch`). */
+  private nextEpoch = 0;
   private dropoutRng: Rng;
   private disposed = false;
+  /** One operation at a time: see model-lock.ts for the rule. */
+  private readonly lock = new ModelLock();
   lastLoss: LossName | undefined;
 
   private readonly fused: boolean;
@@ -196,14 +198,22 @@ export class Sequential {
    * checked against the layers before anything is uploaded.
    */
   static fromCheckpoint(backend: Backend, c: CheckpointContents, options: Omit<SequentialOptions, 'seed'> = {}, ownsBackend = false): Sequential {
+    // Errors about a file's contents name the file (decodeCheckpoint sets `source`).
+    const where = c.source ? `${c.source}: not a valid rnnkit checkpoint` : 'checkpoint';
     const shapes = new Map<string, readonly number[]>();
-    buildLayers(c.layers).forEach((l, i) => l.params.forEach((p) => shapes.set(`${i}.${p.name}`, p.shape)));
+    let built: BuiltLayer[];
+    try {
+      built = buildLayers(c.layers);
+    } catch (e) {
+      throw new Error(`${where}: metadata.layers: ${(e as Error).message}`, { cause: e });
+    }
+    built.forEach((l, i) => l.params.forEach((p) => shapes.set(`${i}.${p.name}`, p.shape)));
     for (const [name, shape] of shapes) {
       const w = c.weights.get(name);
-      if (!w) throw new Error(`checkpoint: missing weight '${name}' (shape ${shapeString(shape)})`);
-      if (shapeString(w.shape) !== shapeString(shape)) throw new Error(`checkpoint: '${name}': expected shape ${shapeString(shape)}, got ${shapeString(w.shape)}`);
+      if (!w) throw new Error(`${where}: missing weight '${name}' (shape ${shapeString(shape)})`);
+      if (shapeString(w.shape) !== shapeString(shape)) throw new Error(`${where}: '${name}': expected shape ${shapeString(shape)}, got ${shapeString(w.shape)}`);
     }
-    for (const name of c.weights.keys()) if (!shapes.has(name)) throw new Error(`checkpoint: unexpected weight '${name}' (not a parameter of these layers)`);
+    for (const name of c.weights.keys()) if (!shapes.has(name)) throw new Error(`${where}: unexpected weight '${name}' (not a parameter of these layers)`);
     const model = new Sequential(backend, c.layers, ownsBackend, { ...options, seed: c.seed }, new Map([...c.weights].map(([k, v]) => [k, v.data])));
     try {
       if (c.optimizer) model.restoreOptimizer(c.optimizer.spec, c.optimizer.step, c.optimizer.slots);
@@ -244,7 +254,11 @@ export class Sequential {
 
   /** Host copies of every parameter, by state_dict name. */
   async getWeights(): Promise<Map<string, Float32Array>> {
-    this.checkAlive();
+    return this.turn('getWeights', () => this.readWeights());
+  }
+
+  /** getWeights' reads, for callers already in a turn. */
+  private async readWeights(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     for (const [i, p] of this.params.entries()) {
       for (const [name, t] of p) out.set(`${i}.${name}`, Float32Array.from(await this.backend.read(t)));
@@ -258,6 +272,7 @@ export class Sequential {
    */
   setWeights(weights: ReadonlyMap<string, Float32Array>): void {
     this.checkAlive();
+    this.lock.checkIdle('setWeights');
     const shapes = this.parameterShapes();
     for (const name of weights.keys()) if (!shapes.has(name)) throw new Error(`weights: unknown parameter '${name}' (model has ${[...shapes.keys()].join(', ')})`);
     for (const [name, shape] of shapes) {
@@ -385,13 +400,30 @@ export class Sequential {
 
   // ---- training ----------------------------------------------------------------------------
 
-  private optimizerFor(spec: OptimizerSpec | undefined): Optimizer {
+  /**
+   * The optimizer for `spec`: the current one when `spec` differs from its spec at most in `lr`
+   * (the lr changes, moments and step stay: PyTorch's `param_group['lr'] = ...`), else a fresh
+   * one. `baseLr` is the unscheduled lr when fit's schedule chose `spec.lr`.
+   */
+  private optimizerFor(spec: OptimizerSpec | undefined, baseLr?: number): Optimizer {
     const s = spec === undefined ? (this.optimizer?.spec ?? adam()) : checkOptimizerSpec(spec);
-    if (!this.optimizer || JSON.stringify(this.optimizer.spec) !== JSON.stringify(s)) {
+    if (this.optimizer && sameExceptLr(this.optimizer.spec, s)) {
+      this.optimizer.setLr(s.lr);
+    } else {
       this.optimizer?.dispose();
       this.optimizer = new Optimizer(s, this.backend);
     }
+    if (spec !== undefined) this.optimizer.baseLr = baseLr ?? s.lr;
     return this.optimizer;
+  }
+
+  /**
+   * How many epochs `fit` has completed on this model: the index the next `fit` starts at
+   * (unless given `initialEpoch`), which picks its shuffle order and scheduled lr. Not saved in
+   * checkpoints: pass `initialEpoch` to resume a loaded model's count.
+   */
+  get epoch(): number {
+    return this.nextEpoch;
   }
 
   /**
@@ -400,7 +432,8 @@ export class Sequential {
    */
   async trainStep(batch: Dataset, opts: TrainOptions): Promise<number> {
     checkOptions(opts, TRAIN_OPTIONS, 'trainStep');
-    return (await this.trainBatch(batch, opts, false)).loss;
+    this.lock.checkNotFitting('trainStep');
+    return this.turn('trainStep', async () => (await this.trainBatch(batch, opts, false)).loss);
   }
 
   /** trainStep, optionally also counting correct predictions (one extra read of the batch's outputs). */
@@ -408,8 +441,12 @@ export class Sequential {
     batch: Dataset,
     opts: TrainOptions,
     countAccuracy: boolean,
+    baseLr?: number,
   ): Promise<{ loss: number; accuracy?: { correct: number; total: number } | undefined }> {
     this.checkAlive();
+    // Layers before the first trainable one need no backward at all (a frozen embedding, say).
+    const firstTrainable = this.layers.findIndex((l) => l.trainable);
+    if (firstTrainable < 0) throw new Error('trainStep: every layer is frozen (trainable: false), so there is nothing to train');
     checkLossName(opts.loss);
     checkDataset(batch, 'batch');
     const [B, T] = checkInput(batch.x, this.input);
@@ -417,7 +454,7 @@ export class Sequential {
     checkTargets(batch.y, opts.loss, this.outShape(batch.x.shape));
     if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new Error(`clipNorm: expected a number > 0, got ${opts.clipNorm}`);
     this.lastLoss = opts.loss;
-    const optimizer = this.optimizerFor(opts.optimizer);
+    const optimizer = this.optimizerFor(opts.optimizer, baseLr);
     const b = this.backend;
 
     const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
@@ -433,12 +470,19 @@ export class Sequential {
     let dy: Tensor | undefined = grad;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!;
-      const needDx = i > 0;
-      const r = await layer.backward(b, fwd.saved[i], dy!, needDx);
+      if (i < firstTrainable) {
+        layer.disposeSaved(b, fwd.saved[i]);
+        continue;
+      }
+      const r = await layer.backward(b, fwd.saved[i], dy!, i > firstTrainable);
       b.dispose(dy!);
       layer.disposeSaved(b, fwd.saved[i]);
       dy = r.dx;
-      for (const [name, g] of r.grads) grads.set(`${i}.${name}`, g);
+      // A frozen layer's gradients only carry dx through it: no update, no slots, no clipNorm share.
+      for (const [name, g] of r.grads) {
+        if (layer.trainable) grads.set(`${i}.${name}`, g);
+        else b.dispose(g);
+      }
     }
 
     if (opts.clipNorm !== undefined) {
@@ -457,20 +501,60 @@ export class Sequential {
     return { loss: value, accuracy };
   }
 
-  /** Keras-style training loop. Shuffles with the model's seed (same order on every backend). */
+  /**
+   * Keras-style training loop. Shuffles with the model's seed and the epoch's index (same order on
+   * every backend, and across fit calls: epochs continue `model.epoch`). Returns the history, one
+   * log per epoch run (fewer than asked when a callback set `ctx.stopTraining`).
+   */
   async fit(data: Dataset, opts: FitOptions): Promise<EpochLog[]> {
     this.checkAlive();
+    return this.lock.fit(() => this.fitLoop(data, opts));
+  }
+
+  /** fit's loop: one turn per batch (model-lock.ts), so callbacks and other calls run between batches. */
+  private async fitLoop(data: Dataset, opts: FitOptions): Promise<EpochLog[]> {
+    this.checkAlive();
     checkOptions(opts, FIT_OPTIONS, 'fit');
-    checkOptions(opts.callbacks, ['onEpochBegin', 'onBatchEnd', 'onEpochEnd'], 'fit: callbacks');
+    const callbacks = checkCallbacks(opts.callbacks);
+    const schedule = checkSchedule(opts.schedule);
     checkLossName(opts.loss);
+    const first = opts.initialEpoch ?? this.nextEpoch;
+    if (!Number.isSafeInteger(first) || first < 0) throw new Error(`fit: initialEpoch: expected a non-negative integer, got ${JSON.stringify(opts.initialEpoch)}`);
     const epochs = opts.epochs ?? 1;
+    if (!Number.isSafeInteger(epochs) || epochs < 1) throw new Error(`epochs: expected a positive integer, got ${epochs}`);
+    // Keras: with initial_epoch, `epochs` is the index to stop before, not a count.
+    const end = opts.initialEpoch === undefined ? first + epochs : epochs;
+    if (end <= first) throw new Error(`fit: epochs: with initialEpoch ${first}, epochs is the epoch to stop before (Keras) and must be > ${first}, got ${epochs}`);
     const batchSize = opts.batchSize ?? 32;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs: expected a positive integer, got ${epochs}`);
-    const n = checkDataset(data);
+    const total = checkDataset(data);
+    if (opts.validationData !== undefined && opts.validationSplit !== undefined) throw new Error('fit: validationSplit: give validationData or validationSplit, not both');
+    const split = opts.validationSplit !== undefined ? splitValidation(data, opts.validationSplit) : undefined;
+    const train = split?.train ?? data;
+    const n = split ? datasetSize(split.train) : total;
+    const validation = split?.validation ?? opts.validationData;
     if (opts.validationData) checkDataset(opts.validationData, 'validationData');
+    // What a schedule or callback watches must be in every epoch's log: say so before training.
+    for (const [what, w] of [['schedule', schedule] as const, ...callbacks.map((c, i) => [`callbacks${Array.isArray(opts.callbacks) ? `[${i}]` : ''}`, c] as const)]) {
+      const monitor = (w as { monitor?: unknown } | undefined)?.monitor;
+      if (typeof monitor !== 'string') continue;
+      if (!validation && monitor.startsWith('val')) throw new Error(`fit: ${what}: monitor: '${monitor}' needs validationData or validationSplit`);
+      if (opts.loss === 'meanSquaredError' && /accuracy/i.test(monitor)) throw new Error(`fit: ${what}: monitor: '${monitor}' is not reported for meanSquaredError (only the classification losses have an accuracy)`);
+    }
+    // The unscheduled optimizer: as given, else the current one (with the lr it was given when a schedule scales it).
+    const base =
+      opts.optimizer !== undefined
+        ? checkOptimizerSpec(opts.optimizer)
+        : this.optimizer
+          ? { ...this.optimizer.spec, lr: schedule ? this.optimizer.baseLr : this.optimizer.spec.lr }
+          : adam();
+    const ctx: FitContext = { model: this, stopTraining: false };
     const history: EpochLog[] = [];
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      await opts.callbacks?.onEpochBegin?.(epoch);
+    for (const c of callbacks) await c.onTrainBegin?.(ctx);
+    for (let epoch = first; epoch < end && !ctx.stopTraining; epoch++) {
+      const lr = schedule ? scheduledLr(schedule, epoch, base.lr) : base.lr;
+      const epochOpts = { ...opts, optimizer: { ...base, lr } };
+      for (const c of callbacks) await c.onEpochBegin?.(epoch, ctx);
+      if (ctx.stopTraining) break;
       const started = performance.now();
       const batches = batchIndices(epochOrder(n, this.seed, epoch, opts.shuffle ?? true), batchSize);
       let sum = 0;
@@ -478,25 +562,30 @@ export class Sequential {
       let correct = 0;
       let counted = 0;
       for (const [bi, idx] of batches.entries()) {
-        const r = await this.trainBatch(gatherBatch(data, idx), opts, true);
+        const r = await this.turn('fit', () => this.trainBatch(gatherBatch(train, idx), epochOpts, true, base.lr));
         const loss = r.loss;
         sum += loss * idx.length;
         count += idx.length;
         if (r.accuracy) (correct += r.accuracy.correct), (counted += r.accuracy.total);
-        await opts.callbacks?.onBatchEnd?.({ epoch, batch: bi, batches: batches.length, size: idx.length, loss });
+        for (const c of callbacks) await c.onBatchEnd?.({ epoch, batch: bi, batches: batches.length, size: idx.length, loss }, ctx);
+        if (ctx.stopTraining) break;
       }
-      const val = opts.validationData ? await this.evaluate(opts.validationData, { loss: opts.loss, batchSize }) : undefined;
+      const val = validation ? await this.evaluate(validation, { loss: opts.loss, batchSize }) : undefined;
       const log: EpochLog = {
         epoch,
         loss: sum / count,
         accuracy: counted > 0 ? correct / counted : undefined,
         valLoss: val?.loss,
         valAccuracy: val?.accuracy,
+        lr,
         seconds: (performance.now() - started) / 1000,
       };
       history.push(log);
-      await opts.callbacks?.onEpochEnd?.(log);
+      this.nextEpoch = epoch + 1;
+      schedule?.onEpochEnd?.(log);
+      for (const c of callbacks) await c.onEpochEnd?.(log, ctx);
     }
+    for (const c of callbacks) await c.onTrainEnd?.(history, ctx);
     return history;
   }
 
@@ -507,45 +596,46 @@ export class Sequential {
     data: Dataset,
     opts: { loss?: LossName; batchSize?: number; onBatchEnd?: (done: number, total: number) => void } = {},
   ): Promise<EvaluateResult> {
-    this.checkAlive();
-    checkOptions(opts, ['loss', 'batchSize', 'onBatchEnd'], 'evaluate');
-    const lossName = opts.loss ?? this.lastLoss;
-    if (!lossName) throw new Error('evaluate: loss: not given and the model has not been trained yet');
-    checkLossName(lossName);
-    const n = checkDataset(data);
-    const batches = batchIndices(epochOrder(n, 0, 0, false), opts.batchSize ?? 256);
-    const b = this.backend;
-    let lossSum = 0;
-    let correct = 0;
-    let total = 0;
-    let counted = false;
-    let done = 0;
-    for (const idx of batches) {
-      const batch = gatherBatch(data, idx);
-      const [B, T] = checkInput(batch.x, this.input);
-      checkLengths(batch.lengths, B, T);
-      checkTargets(batch.y, lossName, this.outShape(batch.x.shape));
-      const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
-      const y = this.upload(batch.y, targetDtype(lossName));
-      const fwd = await this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
-      b.dispose(x);
-      const r = await computeLoss(b, lossName, fwd.y, y, batch.lengths);
-      b.dispose(y);
-      b.dispose(r.grad);
-      const out = await b.read(fwd.y);
-      lossSum += (await b.read(r.loss))[0]! * idx.length;
-      b.dispose(r.loss);
-      const acc = countCorrect(lossName, out, fwd.y.shape, batch.y, batch.lengths);
-      b.dispose(fwd.y);
-      if (acc) {
-        counted = true;
-        correct += acc.correct;
-        total += acc.total;
+    return this.turn('evaluate', async () => {
+      checkOptions(opts, ['loss', 'batchSize', 'onBatchEnd'], 'evaluate');
+      const lossName = opts.loss ?? this.lastLoss;
+      if (!lossName) throw new Error('evaluate: loss: not given and the model has not been trained yet');
+      checkLossName(lossName);
+      const n = checkDataset(data);
+      const batches = batchIndices(epochOrder(n, 0, 0, false), opts.batchSize ?? 256);
+      const b = this.backend;
+      let lossSum = 0;
+      let correct = 0;
+      let total = 0;
+      let counted = false;
+      let done = 0;
+      for (const idx of batches) {
+        const batch = gatherBatch(data, idx);
+        const [B, T] = checkInput(batch.x, this.input);
+        checkLengths(batch.lengths, B, T);
+        checkTargets(batch.y, lossName, this.outShape(batch.x.shape));
+        const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
+        const y = this.upload(batch.y, targetDtype(lossName));
+        const fwd = await this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
+        b.dispose(x);
+        const r = await computeLoss(b, lossName, fwd.y, y, batch.lengths);
+        b.dispose(y);
+        b.dispose(r.grad);
+        const out = await b.read(fwd.y);
+        lossSum += (await b.read(r.loss))[0]! * idx.length;
+        b.dispose(r.loss);
+        const acc = countCorrect(lossName, out, fwd.y.shape, batch.y, batch.lengths);
+        b.dispose(fwd.y);
+        if (acc) {
+          counted = true;
+          correct += acc.correct;
+          total += acc.total;
+        }
+        done += idx.length;
+        opts.onBatchEnd?.(done, n);
       }
-      done += idx.length;
-      opts.onBatchEnd?.(done, n);
-    }
-    return { loss: lossSum / n, accuracy: counted ? correct / total : undefined, samples: n };
+      return { loss: lossSum / n, accuracy: counted ? correct / total : undefined, samples: n };
+    });
   }
 
   /** Model outputs (logits for classification models) for `x`, batched. */
@@ -553,24 +643,25 @@ export class Sequential {
     x: HostTensor,
     opts: { batchSize?: number; lengths?: Int32Array; onBatchEnd?: (done: number, total: number) => void } = {},
   ): Promise<HostTensor<Float32Array>> {
-    this.checkAlive();
-    checkOptions(opts, ['batchSize', 'lengths', 'onBatchEnd'], 'predict');
-    const [N, T] = checkInput(x, this.input);
-    checkLengths(opts.lengths, N, T);
-    const outShape = this.outShape(x.shape);
-    const rowSize = outShape.slice(1).reduce((a, c) => a * c, 1);
-    const out = new Float32Array(N * rowSize);
-    const ds: Dataset = { x, y: { data: new Float32Array(N), shape: [N] }, lengths: opts.lengths };
-    for (const idx of batchIndices(epochOrder(N, 0, 0, false), opts.batchSize ?? 256)) {
-      const batch = gatherBatch(ds, idx);
-      const xt = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
-      const fwd = await this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false });
-      this.backend.dispose(xt);
-      out.set(await this.backend.read(fwd.y), idx[0]! * rowSize);
-      this.backend.dispose(fwd.y);
-      opts.onBatchEnd?.(idx[0]! + idx.length, N);
-    }
-    return { data: out, shape: outShape };
+    return this.turn('predict', async () => {
+      checkOptions(opts, ['batchSize', 'lengths', 'onBatchEnd'], 'predict');
+      const [N, T] = checkInput(x, this.input);
+      checkLengths(opts.lengths, N, T);
+      const outShape = this.outShape(x.shape);
+      const rowSize = outShape.slice(1).reduce((a, c) => a * c, 1);
+      const out = new Float32Array(N * rowSize);
+      const ds: Dataset = { x, y: { data: new Float32Array(N), shape: [N] }, lengths: opts.lengths };
+      for (const idx of batchIndices(epochOrder(N, 0, 0, false), opts.batchSize ?? 256)) {
+        const batch = gatherBatch(ds, idx);
+        const xt = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
+        const fwd = await this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false });
+        this.backend.dispose(xt);
+        out.set(await this.backend.read(fwd.y), idx[0]! * rowSize);
+        this.backend.dispose(fwd.y);
+        opts.onBatchEnd?.(idx[0]! + idx.length, N);
+      }
+      return { data: out, shape: outShape };
+    });
   }
 
   /**
@@ -581,27 +672,28 @@ export class Sequential {
     x: HostTensor,
     opts: { lengths?: Int32Array; initialStates?: (InitialState | undefined)[] } = {},
   ): Promise<ForwardResult> {
-    this.checkAlive();
-    checkOptions(opts, ['lengths', 'initialStates'], 'forward');
-    const [B, T] = checkInput(x, this.input);
-    checkLengths(opts.lengths, B, T);
-    const initial = this.uploadStates(opts.initialStates, B, x.shape.slice(3));
-    const xt = this.upload(x, this.input.kind === 'ids' ? 'int32' : 'float32');
-    const fwd = await this.forwardTensors(xt, { training: false, lengths: opts.lengths, initial, keepState: true });
-    this.backend.dispose(xt);
-    disposeStates(this.backend, initial);
-    const output = { data: Float32Array.from(await this.backend.read(fwd.y)), shape: fwd.y.shape.slice() };
-    this.backend.dispose(fwd.y);
-    const states: ForwardResult['states'] = [];
-    for (const [i, st] of fwd.states.entries()) {
-      if (!st) continue;
-      const decls = this.layers[i]!.states!;
-      const named: Record<string, HostTensor<Float32Array>> = {};
-      for (const [j, d] of decls.entries()) named[d.name] = await this.stackStates(st.values[j]!);
-      states.push(named as LayerStates);
-    }
-    disposeStates(this.backend, fwd.states);
-    return { output, states };
+    return this.turn('forward', async () => {
+      checkOptions(opts, ['lengths', 'initialStates'], 'forward');
+      const [B, T] = checkInput(x, this.input);
+      checkLengths(opts.lengths, B, T);
+      const initial = this.uploadStates(opts.initialStates, B, x.shape.slice(3));
+      const xt = this.upload(x, this.input.kind === 'ids' ? 'int32' : 'float32');
+      const fwd = await this.forwardTensors(xt, { training: false, lengths: opts.lengths, initial, keepState: true });
+      this.backend.dispose(xt);
+      disposeStates(this.backend, initial);
+      const output = { data: Float32Array.from(await this.backend.read(fwd.y)), shape: fwd.y.shape.slice() };
+      this.backend.dispose(fwd.y);
+      const states: ForwardResult['states'] = [];
+      for (const [i, st] of fwd.states.entries()) {
+        if (!st) continue;
+        const decls = this.layers[i]!.states!;
+        const named: Record<string, HostTensor<Float32Array>> = {};
+        for (const [j, d] of decls.entries()) named[d.name] = await this.stackStates(st.values[j]!);
+        states.push(named as LayerStates);
+      }
+      disposeStates(this.backend, fwd.states);
+      return { output, states };
+    });
   }
 
   private async stackStates(ts: readonly Tensor[]): Promise<HostTensor<Float32Array>> {
@@ -652,71 +744,112 @@ export class Sequential {
 
   /** Runs layers on backend tensors with explicit states (used by SequenceStream). */
   async runWithState(x: Tensor, states: (RecurrentState | undefined)[] | undefined): Promise<{ y: Tensor; states: (RecurrentState | undefined)[] }> {
-    this.checkAlive();
-    const r = await this.forwardTensors(x, { training: false, initial: states, keepState: true });
-    return { y: r.y, states: r.states };
+    return this.turn('stream', async () => {
+      const r = await this.forwardTensors(x, { training: false, initial: states, keepState: true });
+      return { y: r.y, states: r.states };
+    });
   }
 
   // ---- lifetime ----------------------------------------------------------------------------
 
   /** Optimizer state for checkpoints (undefined before the first training step). */
   async optimizerState(): Promise<{ spec: OptimizerSpec; step: number; slots: Map<string, Float32Array[]> } | undefined> {
+    return this.turn('optimizerState', () => this.readOptimizerState());
+  }
+
+  private async readOptimizerState(): Promise<{ spec: OptimizerSpec; step: number; slots: Map<string, Float32Array[]> } | undefined> {
     if (!this.optimizer) return undefined;
     const s = await this.optimizer.state();
     return { spec: this.optimizer.spec, ...s };
   }
 
   restoreOptimizer(spec: OptimizerSpec, step: number, slots: ReadonlyMap<string, readonly Float32Array[]>): void {
+    this.checkAlive();
+    this.lock.checkIdle('restoreOptimizer');
     const checked = checkOptimizerSpec(spec, 'optimizer state: spec');
     if (!Number.isSafeInteger(step) || step < 0) throw new Error(`optimizer state: step: expected a non-negative integer, got ${JSON.stringify(step)}`);
+    // Every slot checked before anything is uploaded, so a rejected state leaves nothing allocated.
+    const shapes = this.parameterShapes();
+    for (const [name, arrays] of slots) {
+      const shape = shapes.get(name);
+      if (!shape) throw new Error(`optimizer state: slots: '${name}' is not a parameter of this model`);
+      if (!Array.isArray(arrays) || arrays.length !== OPTIMIZER_SLOTS) throw new Error(`optimizer state: slots: '${name}': expected ${OPTIMIZER_SLOTS} arrays, got ${Array.isArray(arrays) ? arrays.length : typeof arrays}`);
+      arrays.forEach((a, i) => checkFloats(`optimizer state: slots: '${name}'[${i}]`, a, shape.reduce((x, y) => x * y, 1)));
+    }
     this.optimizer?.dispose();
     this.optimizer = new Optimizer(checked, this.backend);
-    this.optimizer.restore(step, slots, this.parameterShapes());
+    this.optimizer.restore(step, slots, shapes);
   }
 
   /** Everything a checkpoint holds: layer specs, seed, weights, and optimizer state when `includeOptimizer`. */
   async toCheckpoint(includeOptimizer = true): Promise<CheckpointContents> {
+    return this.turn('toCheckpoint', () => this.snapshot(includeOptimizer));
+  }
+
+  /** Weights and optimizer state read in one turn: both of the same step. */
+  private async snapshot(includeOptimizer: boolean): Promise<CheckpointContents> {
     const shapes = this.parameterShapes();
     const weights = new Map<string, { data: Float32Array; shape: readonly number[] }>();
-    for (const [name, data] of await this.getWeights()) weights.set(name, { data, shape: shapes.get(name)! });
-    return { layers: this.specs, seed: this.seed, weights, optimizer: includeOptimizer ? await this.optimizerState() : undefined };
+    for (const [name, data] of await this.readWeights()) weights.set(name, { data, shape: shapes.get(name)! });
+    return { layers: this.specs, seed: this.seed, weights, optimizer: includeOptimizer ? await this.readOptimizerState() : undefined };
   }
 
   /** Saves a safetensors checkpoint atomically (Node). Reload with the backend package's `loadModel`. */
   async save(path: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
     this.checkAlive();
     checkOptions(opts, ['includeOptimizer'], 'save');
-    await writeFileAtomic(path, encodeCheckpoint(await this.toCheckpoint(opts.includeOptimizer ?? true)));
+    // Read and write in one turn: the file holds one step, and saves to one path land in call order.
+    return this.turn('save', async () => writeFileAtomic(path, encodeCheckpoint(await this.snapshot(opts.includeOptimizer ?? true))));
   }
 
   /** Loads weights (and optimizer state, if present) from checkpoint contents built for the same layers. */
   loadCheckpoint(c: CheckpointContents): void {
+    this.checkAlive();
+    this.lock.checkIdle('loadCheckpoint');
+    const where = c.source ?? 'checkpoint';
     const mine = JSON.stringify(this.specs);
     if (JSON.stringify(c.layers) !== mine) {
-      throw new Error(`checkpoint: layers differ from this model's.\n  checkpoint: ${JSON.stringify(c.layers)}\n  model:      ${mine}`);
+      throw new Error(`${where}: layers differ from this model's.\n  checkpoint: ${JSON.stringify(c.layers)}\n  model:      ${mine}`);
     }
     const shapes = this.parameterShapes();
     for (const [name, w] of c.weights) {
       const expected = shapes.get(name);
       if (expected && shapeString(expected) !== shapeString(w.shape)) {
-        throw new Error(`checkpoint: '${name}': expected shape ${shapeString(expected)}, got ${shapeString(w.shape)}`);
+        throw new Error(`${where}: '${name}': expected shape ${shapeString(expected)}, got ${shapeString(w.shape)}`);
       }
     }
     this.setWeights(new Map([...c.weights].map(([k, v]) => [k, v.data])));
+    // The model then holds the checkpoint's step: its optimizer state, or none.
     if (c.optimizer) this.restoreOptimizer(c.optimizer.spec, c.optimizer.step, c.optimizer.slots);
+    else {
+      this.optimizer?.dispose();
+      this.optimizer = undefined;
+    }
   }
 
   /** Frees every tensor the model holds (and the backend, when the model created it). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.params) for (const t of p.values()) this.backend.dispose(t);
-    this.optimizer?.dispose();
-    if (this.ownsBackend) this.backend.close();
+    // A turn in progress still uses these tensors: they go when it, and those waiting, end.
+    this.lock.onIdle(() => {
+      for (const p of this.params) for (const t of p.values()) this.backend.dispose(t);
+      this.optimizer?.dispose();
+      if (this.ownsBackend) this.backend.close();
+    });
   }
 
   private checkAlive(): void {
     if (this.disposed) throw new Error('model: used after dispose()');
+  }
+
+  /** Runs `body` in the model's next turn (model-lock.ts), on a model still alive by then. */
+  private turn<T>(name: string, body: () => Promise<T>): Promise<T> {
+    this.checkAlive();
+    return this.lock.run(name, async () => {
+      this.checkAlive();
+      return body();
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import type { Rng } from '../rng.js';
 import { positiveInt } from './embedding.js';
 import type { BuiltLayer, ForwardContext, LayerForward, LayerIO } from './layer.js';
 import type { DenseSpec } from './specs.js';
+import { isTrainable } from './trainable.js';
 
 export function buildDense(spec: DenseSpec, input: LayerIO | undefined, index: number): BuiltLayer {
   const where = `layer ${index} (dense)`;
@@ -25,6 +26,7 @@ export function buildDense(spec: DenseSpec, input: LayerIO | undefined, index: n
   const bound = 1 / Math.sqrt(inSize);
   return {
     spec,
+    trainable: isTrainable(spec, where),
     input: inIO,
     output: { kind: inIO.kind === 'sequence' ? 'sequence' : 'vector', features: spec.units },
     params: [

@@ -49,6 +49,8 @@ export interface BuiltLayer {
   readonly input: LayerIO;
   readonly output: LayerIO;
   readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** false for a frozen layer (`trainable: false`): the model applies no update to its parameters. */
+  readonly trainable: boolean;
   /** Recurrent layers: the cell's states, each `count` (numLayers·D) tensors of [B, ...shape]. */
   readonly states?: readonly { readonly name: string; readonly shape: readonly number[]; readonly count: number }[];
   init(rng: Rng, scheme: Initializer): Map<string, Float32Array>;

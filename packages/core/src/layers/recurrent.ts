@@ -19,6 +19,7 @@ import type { Rng } from '../rng.js';
 import { positiveInt } from './embedding.js';
 import { describeIO, type BuiltLayer, type ForwardContext, type LayerForward, type LayerIO, type RecurrentState } from './layer.js';
 import type { RecurrentSpec } from './specs.js';
+import { isTrainable } from './trainable.js';
 
 /** The layer's cell definition and normalised configuration; errors name the layer and the option. */
 export function recurrentConfig(spec: RecurrentSpec, inputSize: number, where: string): RecurrentConfig {
@@ -63,6 +64,7 @@ export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, 
 
   return {
     spec,
+    trainable: isTrainable(spec, where),
     input: { kind: image ? 'frames' : 'sequence', features: inSize },
     output: { kind: spec.returnSequences ? (image ? 'frames' : 'sequence') : image ? 'image' : 'vector', features: outFeatures },
     params: decls.map(({ name, shape }) => ({ name, shape })),

@@ -3,6 +3,7 @@
 // units, inputDim/outputDim).
 import type { RnnNonlinearity } from '../cells.js';
 import { checkOptions } from '../strict-options.js';
+import { trainableField } from './trainable.js';
 
 export interface EmbeddingSpec {
   readonly type: 'embedding';
@@ -10,6 +11,13 @@ export interface EmbeddingSpec {
   readonly inputDim: number;
   /** Embedding size E (PyTorch embedding_dim, Keras output_dim). */
   readonly outputDim: number;
+  /**
+   * PyTorch padding_idx: this row starts at zero and gets no gradient, so it stays as it is
+   * (zero unless set). Only present when given.
+   */
+  readonly paddingIdx?: number | undefined;
+  /** Present (false) only for a frozen layer; see `LayerOptions.trainable`. */
+  readonly trainable?: false | undefined;
 }
 
 export interface RecurrentSpec {
@@ -27,6 +35,8 @@ export interface RecurrentSpec {
   readonly dropout: number;
   /** The cell's own options, as given (checked and defaulted by its definition when the layer is built). */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Present (false) only for a frozen layer; see `LayerOptions.trainable`. */
+  readonly trainable?: false | undefined;
 }
 
 export interface DenseSpec {
@@ -34,11 +44,24 @@ export interface DenseSpec {
   /** Input features; inferred from the previous layer when omitted. */
   readonly inputSize?: number | undefined;
   readonly units: number;
+  /** Present (false) only for a frozen layer; see `LayerOptions.trainable`. */
+  readonly trainable?: false | undefined;
 }
 
 export type LayerSpec = EmbeddingSpec | RecurrentSpec | DenseSpec;
 
-export interface RecurrentOptions {
+/** What every layer constructor takes. */
+export interface LayerOptions {
+  /**
+   * false freezes the layer (Keras `trainable`, PyTorch `requires_grad_(False)`): no optimizer
+   * updates its parameters, none keeps slots for them or decays them, and they are left out of
+   * clipNorm's global norm. Gradients still flow through it to the layers before it. Default
+   * true; saved with the layer in checkpoints.
+   */
+  trainable?: boolean;
+}
+
+export interface RecurrentOptions extends LayerOptions {
   inputSize?: number;
   hiddenSize: number;
   numLayers?: number;
@@ -47,7 +70,8 @@ export interface RecurrentOptions {
   dropout?: number;
 }
 
-const LAYER_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'returnSequences', 'dropout'] as const;
+// `trainable` is the layer's, never the cell's: the cell's definition rejects keys it does not know.
+const LAYER_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'returnSequences', 'dropout', 'trainable'] as const;
 
 /** Splits user options into the layer's and the cell's; the cell's definition checks its own. */
 function recurrent(cell: string, o: RecurrentOptions): RecurrentSpec {
@@ -64,10 +88,11 @@ function recurrent(cell: string, o: RecurrentOptions): RecurrentSpec {
     returnSequences: o.returnSequences ?? false,
     dropout: o.dropout ?? 0,
     options,
+    ...trainableField(`layers.${cell}`, o.trainable),
   };
 }
 
-export interface ConvLstmOptions {
+export interface ConvLstmOptions extends LayerOptions {
   /** Channels C of the input frames; inferred from the previous layer when omitted. */
   inChannels?: number;
   /** Hidden channels Hc. */
@@ -116,13 +141,23 @@ export const layers = {
    */
   convLstm: (o: ConvLstmOptions): RecurrentSpec => convLstm(o),
   /** Fully connected layer producing logits (PyTorch nn.Linear, Keras Dense without activation). */
-  dense: (o: { units: number; inputSize?: number }): DenseSpec => {
-    checkOptions(o, ['units', 'inputSize'], 'layers.dense');
-    return { type: 'dense', units: o.units, inputSize: o.inputSize };
+  dense: (o: { units: number; inputSize?: number } & LayerOptions): DenseSpec => {
+    checkOptions(o, ['units', 'inputSize', 'trainable'], 'layers.dense');
+    return { type: 'dense', units: o.units, inputSize: o.inputSize, ...trainableField('layers.dense', o.trainable) };
   },
-  /** Token embedding (PyTorch nn.Embedding, Keras Embedding). */
-  embedding: (o: { inputDim: number; outputDim: number }): EmbeddingSpec => {
-    checkOptions(o, ['inputDim', 'outputDim'], 'layers.embedding');
-    return { type: 'embedding', inputDim: o.inputDim, outputDim: o.outputDim };
+  /**
+   * Token embedding (PyTorch nn.Embedding, Keras Embedding). `paddingIdx` as PyTorch's
+   * padding_idx (an id in [0, inputDim)): its row starts at zero and is never updated. For
+   * Keras's mask_zero, give the data `lengths: lengthsFromPadding(x, 0)`.
+   */
+  embedding: (o: { inputDim: number; outputDim: number; paddingIdx?: number } & LayerOptions): EmbeddingSpec => {
+    checkOptions(o, ['inputDim', 'outputDim', 'paddingIdx', 'trainable'], 'layers.embedding');
+    return {
+      type: 'embedding',
+      inputDim: o.inputDim,
+      outputDim: o.outputDim,
+      ...(o.paddingIdx !== undefined ? { paddingIdx: o.paddingIdx } : {}),
+      ...trainableField('layers.embedding', o.trainable),
+    };
   },
 };
