@@ -303,6 +303,21 @@ export function describeTrainingLoop(s: Suite): void {
         const w0 = await untrained.getWeights();
         expect(row(w0), 'padding row at initialisation').toEqual([0, 0, 0]);
         expect(maxDifference(got.weights, w0), 'the other rows train').toBeGreaterThan(1e-3);
+        // The option is part of the saved layer spec, so a loaded model keeps the row frozen.
+        const dir = await mkdtemp(join(tmpdir(), 'rnnkit-padding-idx-'));
+        try {
+          await untrained.save(join(dir, 'padded.safetensors'));
+          const loaded = Sequential.fromCheckpoint(b, await readCheckpoint(join(dir, 'padded.safetensors')));
+          try {
+            expect(loaded.specs[0]).toMatchObject({ type: 'embedding', paddingIdx: 0 });
+            await loaded.fit({ x, y }, opts);
+            expect(row(await loaded.getWeights()), 'padding row after loading and training').toEqual([0, 0, 0]);
+          } finally {
+            loaded.dispose();
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
       } finally {
         untrained.dispose();
       }
