@@ -14,7 +14,7 @@ describe('identity', () => {
     expect(f32).toBeInstanceOf(JsBackend);
     expect([f32.name, f32.precision, f64.name, f64.precision]).toEqual(['js', 'float32', 'js-f64', 'float64']);
     expect(f32.specificationVersion).toBe(SPECIFICATION_VERSION);
-    expect(f32.specificationVersion).toBe(2);
+    expect(f32.specificationVersion).toBe(3);
     expect(f32.device).toContain('TypeScript');
     expect(f32.capabilities).toEqual({ training: true });
     for (const be of [f32, f64]) expect(Object.keys(be.fused).sort()).toEqual(['gru', 'lstm', 'rnn']);
