@@ -5,6 +5,7 @@
 // rather than clamped loops: GLSL ES 1.0 loops need compile-time bounds, and the sizes are
 // compiled constants here, so one program serves one shape.
 import type { Engine, Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 /** x: [B, C, H, W], w: [O, C, k, k], y and dy: [B, O, H, W] */
 export interface Conv2dSizes {
@@ -24,11 +25,11 @@ const sizeKey = (s: Conv2dSizes): string => `${s.B}:${s.C}:${s.H}:${s.W}:${s.O}:
 
 // Flat index i of a [B, Z, H, W] tensor → plane = b·Z + z, row oi, column oj.
 const pixel = (Z: string): string => `const i = this.thread.x;
-        const plane = Math.floor((i + 0.5) / this.constants.HW);
-        const b = Math.floor((plane + 0.5) / this.constants.${Z});
+        ${floorDiv('plane', 'i', 'this.constants.HW')}
+        ${floorDiv('b', 'plane', `this.constants.${Z}`)}
         const z = plane - b * this.constants.${Z};
         const pix = i - plane * this.constants.HW;
-        const oi = Math.floor((pix + 0.5) / this.constants.W);
+        ${floorDiv('oi', 'pix', 'this.constants.W')}
         const oj = pix - oi * this.constants.W;`;
 
 /** x: [B, C, H, W], w: [O, C, k, k], bias: [O] or absent → y: [B, O, H, W]; C > 0 */
@@ -71,8 +72,9 @@ export function biasPlanes(e: Engine, bias: Storage, s: Conv2dSizes): Storage {
       size: s.B * s.O * s.H * s.W,
       constants: { HW: s.H * s.W, O: s.O },
       source: `function (bias) {
-        const plane = Math.floor((this.thread.x + 0.5) / this.constants.HW);
-        return bias[plane - Math.floor((plane + 0.5) / this.constants.O) * this.constants.O];
+        ${floorDiv('plane', 'this.thread.x', 'this.constants.HW')}
+        ${floorDiv('b', 'plane', 'this.constants.O')}
+        return bias[plane - b * this.constants.O];
       }`,
     },
     [bias],
@@ -126,11 +128,11 @@ export function conv2dGradFilter(e: Engine, x: Storage, dy: Storage, s: Conv2dSi
       constants: { ...constants(s), B: s.B },
       source: `function (x, dy) {
         const i = this.thread.x;
-        const oc = Math.floor((i + 0.5) / this.constants.KK);
-        const o = Math.floor((oc + 0.5) / this.constants.C);
+        ${floorDiv('oc', 'i', 'this.constants.KK')}
+        ${floorDiv('o', 'oc', 'this.constants.C')}
         const c = oc - o * this.constants.C;
         const tap = i - oc * this.constants.KK;
-        const u = Math.floor((tap + 0.5) / this.constants.K);
+        ${floorDiv('u', 'tap', 'this.constants.K')}
         const v = tap - u * this.constants.K;
         let acc = 0;
         for (let b = 0; b < this.constants.B; b++) {

@@ -1,11 +1,12 @@
 // Element-wise kernels on flat textures, and the reductions the losses and sumSquares share.
-// Index maths: `Math.floor((i + 0.5) / n)` is the row of flat index i in rows of n; the +0.5
-// keeps float32 division from landing just below an integer.
+// Index maths: `floorDiv` (index-math.ts) gives the row of flat index i in rows of n, exactly for
+// every i below 2^24.
 //
 // Every kernel is cached by its flat size only: scalars (affine's scale and shift, fill's value)
 // are uniforms, not compiled constants, so a new value never compiles a new program.
 import type { Activation } from '@rnnkit/core';
 import { release, type Engine, type KernelArg, type Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 /** data: [n] host floats → texture [n] */
 export function upload(e: Engine, data: Float32Array): Storage {
@@ -45,7 +46,7 @@ export function addRow(e: Engine, x: Storage, b: Storage, N: number, K: number):
       constants: { K },
       source: `function (x, b) {
         const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / this.constants.K);
+        ${floorDiv('r', 'i', 'this.constants.K')}
         return x[i] + b[i - r * this.constants.K];
       }`,
     },

@@ -4,6 +4,7 @@
 // fragments, instead of O(V·E·B·T) for a kernel that scans every id for every output element.
 // The per-fragment loop is a compiled constant, so frequent ids are summed in bounded chunks.
 import { release, type Engine, type Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 /** weight: [V, E], ids: [N] → y: [N, E] */
 export function embeddingForward(e: Engine, weight: Storage, ids: Int32Array, V: number, E: number): Storage {
@@ -14,8 +15,8 @@ export function embeddingForward(e: Engine, weight: Storage, ids: Int32Array, V:
       constants: { E },
       source: `function (w, ids) {
         const i = this.thread.x;
-        const n = Math.floor((i + 0.5) / this.constants.E);
-        return w[ids[n] * this.constants.E + i - n * this.constants.E];
+        ${floorDiv('n', 'i', 'this.constants.E')}
+        return w[ids[n] * this.constants.E + (i - n * this.constants.E)];
       }`,
     },
     [weight, Float32Array.from(ids)],
@@ -86,7 +87,7 @@ function sumRuns(e: Engine, src: Storage, rows: Int32Array, offsets: Int32Array,
       constants: { E, L },
       source: `function (src, offsets, rows) {
         const i = this.thread.x;
-        const g = Math.floor((i + 0.5) / this.constants.E);
+        ${floorDiv('g', 'i', 'this.constants.E')}
         const col = i - g * this.constants.E;
         const start = offsets[g];
         const count = offsets[g + 1] - start;

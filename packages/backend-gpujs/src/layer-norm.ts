@@ -5,6 +5,7 @@
 // per row instead of K).
 import { releaseAll } from './elementwise.js';
 import type { Engine, Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 /**
  * x: [N, K] → stats: [N, 2], (mean, 1/√(var + eps)) per row, biased variance in two passes as
@@ -18,7 +19,7 @@ function rowStats(e: Engine, x: Storage, N: number, K: number, eps: number): Sto
       constants: { K },
       source: `function (x, eps) {
         const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / 2);
+        ${floorDiv('r', 'i', '2')}
         const base = r * this.constants.K;
         let m = 0;
         for (let k = 0; k < this.constants.K; k++) { m += x[base + k]; }
@@ -46,7 +47,7 @@ export function layerNorm(e: Engine, x: Storage, N: number, K: number, eps: numb
       constants: { K },
       source: `function (x, st) {
         const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / this.constants.K);
+        ${floorDiv('r', 'i', 'this.constants.K')}
         return (x[i] - st[r * 2]) * st[r * 2 + 1];
       }`,
     },
@@ -67,7 +68,7 @@ export function layerNormGrad(e: Engine, x: Storage, dy: Storage, N: number, K: 
       constants: { K },
       source: `function (x, dy, st) {
         const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / 2);
+        ${floorDiv('r', 'i', '2')}
         const base = r * this.constants.K;
         const m = st[r * 2];
         const rs = st[r * 2 + 1];
@@ -89,7 +90,7 @@ export function layerNormGrad(e: Engine, x: Storage, dy: Storage, N: number, K: 
       constants: { K },
       source: `function (x, dy, st, mm) {
         const i = this.thread.x;
-        const r = Math.floor((i + 0.5) / this.constants.K);
+        ${floorDiv('r', 'i', 'this.constants.K')}
         const rs = st[r * 2 + 1];
         const xh = (x[i] - st[r * 2]) * rs;
         return rs * (dy[i] - mm[r * 2] - xh * mm[r * 2 + 1]);

@@ -4,6 +4,7 @@
 // one outer block every slice or part is a contiguous run of (extent · inner) floats, so one
 // division per fragment finds it.
 import { release, share, type Engine, type Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 /** The 3-D view [outer, n, inner] of `shape` around `axis`. */
 export function around(shape: readonly number[], axis: number): [outer: number, n: number, inner: number] {
@@ -27,8 +28,8 @@ export function slice(e: Engine, x: Storage, outer: number, n: number, inner: nu
       constants: { RUN: size * inner, ROW: n * inner, INNER: inner },
       source: `function (x, start) {
         const i = this.thread.x;
-        const o = Math.floor((i + 0.5) / this.constants.RUN);
-        return x[o * this.constants.ROW + start * this.constants.INNER + i - o * this.constants.RUN];
+        ${floorDiv('o', 'i', 'this.constants.RUN')}
+        return x[o * this.constants.ROW + start * this.constants.INNER + (i - o * this.constants.RUN)];
       }`,
     },
     [x, start],
@@ -55,13 +56,13 @@ function joinSource(count: number): string {
     // part p covers [E{p}, E{p+1}) of an outer block's W floats; its own rows are R{p} wide
     const pick = names
       .map((name, p) => {
-        const read = `${name}[o * this.constants.R${p} + r - this.constants.E${p}]`;
+        const read = `${name}[o * this.constants.R${p} + (r - this.constants.E${p})]`;
         return p < count - 1 ? `if (r < this.constants.E${p + 1}) { return ${read}; }` : `return ${read};`;
       })
       .join('\n        ');
     src = `function (${names.join(', ')}) {
         const i = this.thread.x;
-        const o = Math.floor((i + 0.5) / this.constants.W);
+        ${floorDiv('o', 'i', 'this.constants.W')}
         const r = i - o * this.constants.W;
         ${pick}
       }`;

@@ -11,6 +11,7 @@
 // uniforms: every pass of both directions is the same compiled program, fed its predecessor's
 // output, and nothing is read back between passes.
 import { release, type Engine, type Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 interface ScanSizes {
   /** Elements in one half: B·T·N. */
@@ -22,8 +23,9 @@ interface ScanSizes {
 const constants = (s: ScanSizes): Record<string, number> => ({ L: s.L, T: s.T, F: s.N });
 
 // Element j of a half → time step t, and the partner's step tp = t − dir·shift.
-const step = `const row = Math.floor((j + 0.5) / this.constants.F);
-        const t = row - Math.floor((row + 0.5) / this.constants.T) * this.constants.T;
+const step = `${floorDiv('row', 'j', 'this.constants.F')}
+        ${floorDiv('bt', 'row', 'this.constants.T')}
+        const t = row - bt * this.constants.T;
         const tp = t - dir * shift;`;
 
 /** a, b: [B, T, N], h0: [B, N] → (A, B): [2, B, T, N] with A = a, B = b and h0 folded into step `first` */
@@ -37,10 +39,10 @@ function seed(e: Engine, a: Storage, b: Storage, h0: Storage, s: ScanSizes, firs
         const i = this.thread.x;
         if (i < this.constants.L) { return a[i]; }
         const j = i - this.constants.L;
-        const row = Math.floor((j + 0.5) / this.constants.F);
-        const bt = Math.floor((row + 0.5) / this.constants.T);
+        ${floorDiv('row', 'j', 'this.constants.F')}
+        ${floorDiv('bt', 'row', 'this.constants.T')}
         const t = row - bt * this.constants.T;
-        if (Math.abs(t - first) < 0.5) { return a[j] * h0[bt * this.constants.F + j - row * this.constants.F] + b[j]; }
+        if (Math.abs(t - first) < 0.5) { return a[j] * h0[bt * this.constants.F + (j - row * this.constants.F)] + b[j]; }
         return b[j];
       }`,
     },

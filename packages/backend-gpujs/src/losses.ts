@@ -1,6 +1,7 @@
 // Losses: the value (mean, as a [1] texture) and its gradient, each in a few kernels, no read-back.
 import { reduceSum, scalarOp, releaseAll } from './elementwise.js';
 import type { Engine, Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 export interface LossStorages {
   readonly loss: Storage;
@@ -36,7 +37,7 @@ export function softmax(e: Engine, x: Storage, N: number, C: number): Storage {
       size: N * C,
       constants: { C },
       source: `function (x, lse) {
-        const n = Math.floor((this.thread.x + 0.5) / this.constants.C);
+        ${floorDiv('n', 'this.thread.x', 'this.constants.C')}
         return Math.exp(x[this.thread.x] - lse[n]);
       }`,
     },
@@ -83,7 +84,7 @@ export function softmaxCrossEntropy(
       constants: { C },
       source: `function (x, lse, lab, w, wsum) {
         const i = this.thread.x;
-        const n = Math.floor((i + 0.5) / this.constants.C);
+        ${floorDiv('n', 'i', 'this.constants.C')}
         const c = i - n * this.constants.C;
         if (wsum[0] <= 0) { return 0; }
         let p = Math.exp(x[i] - lse[n]);

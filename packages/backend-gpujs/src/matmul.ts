@@ -1,6 +1,7 @@
 // Strided matrix products: every dense, input-projection, gradient and weight-gradient product
 // is this one kernel with different strides (no transposes are materialised).
 import { release, type Engine, type Storage } from './engine.js';
+import { floorDiv } from './index-math.js';
 
 /**
  * X(p, q) = data[off + p·s0 + q·s1]: a row-major matrix (s0 = columns, s1 = 1), its transpose
@@ -40,7 +41,7 @@ function pack4(e: Engine, x: MatView, P: number, K: number): Storage {
       returnType: 'Array(4)',
       source: `function (x) {
         const i = this.thread.x;
-        const p = Math.floor((i + 0.5) / this.constants.K4);
+        ${floorDiv('p', 'i', 'this.constants.K4')}
         const k0 = (i - p * this.constants.K4) * 4;
         const base = this.constants.O + p * this.constants.S0;
         let v0 = 0;
@@ -92,7 +93,7 @@ function productPacked(e: Engine, m: number, n: number, k: number, a: MatView, b
       constants: { N: n, K4, SP: b2?.split ?? m },
       source: `function (${params}) {
         const i = this.thread.x;
-        const row = Math.floor((i + 0.5) / this.constants.N);
+        ${floorDiv('row', 'i', 'this.constants.N')}
         const col = i - row * this.constants.N;
         const aBase = row * this.constants.K4;
         const bBase = col * this.constants.K4;
@@ -179,7 +180,7 @@ export function matmul(
       constants: c,
       source: `function (${params}) {
         const i = this.thread.x;
-        const row = Math.floor((i + 0.5) / this.constants.N);
+        ${floorDiv('row', 'i', 'this.constants.N')}
         const col = i - row * this.constants.N;
         const aBase = this.constants.OA + row * this.constants.AM;
         let s = ${bias ? 'bias[col]' : '0'};

@@ -28,6 +28,7 @@
 import type { CellSpec } from '@rnnkit/core';
 import { release, share, type Engine, type Storage } from './engine.js';
 import { matmul, matmulPrepared, prepareRight, releaseRight, columnSum, view } from './matmul.js';
+import { floorDiv } from './index-math.js';
 
 export interface RecurrentDims {
   readonly B: number;
@@ -88,7 +89,7 @@ function cellKey(cell: CellSpec, d: RecurrentDims, reverse: boolean): string {
 /** prev: [B, 2H] = (h, c) before step t: the previous step's S (valid there), else h0/c0 */
 const prevStateSource = `function (S, h0, c0, lens, t) {
   const i = this.thread.x;
-  const b = Math.floor((i + 0.5) / this.constants.H2);
+  ${floorDiv('b', 'i', 'this.constants.H2')}
   const col = i - b * this.constants.H2;
   let s = 0;
   if (col >= this.constants.H) { s = 1; }
@@ -102,7 +103,7 @@ const prevStateSource = `function (S, h0, c0, lens, t) {
 /** GRU reset-before: hn: [B, H] = W_hn (r ⊙ h_prev) + b_hn, r recomputed from xproj and hh */
 const hnSource = `function (prev, xproj, hh, w, bias, t) {
   const i = this.thread.x;
-  const b = Math.floor((i + 0.5) / this.constants.H);
+  ${floorDiv('b', 'i', 'this.constants.H')}
   const j = i - b * this.constants.H;
   const xb = (b * this.constants.T + t) * this.constants.GH;
   let s = bias[this.constants.H2 + j];
@@ -162,11 +163,11 @@ function cellForwardBody(cell: CellSpec): string {
 function stateSource(cell: CellSpec): string {
   return `function (prev, xproj, hh, hn, lens, t) {
     const i = this.thread.x;
-    const b = Math.floor((i + 0.5) / this.constants.SW);
+    ${floorDiv('b', 'i', 'this.constants.SW')}
     if (t >= lens[b]) { return 0; }
     const row = b * this.constants.T + t;
     const col = i - b * this.constants.SW;
-    const s = Math.floor((col + 0.5) / this.constants.H);
+    ${floorDiv('s', 'col', 'this.constants.H')}
     const j = col - s * this.constants.H;
     const xb = row * this.constants.GH;
     const hb = b * this.constants.GR;
@@ -222,11 +223,11 @@ function joinSteps(e: Engine, parts: readonly Storage[], B: number, W: number, g
       constants: { W, G: g, GL: gl, S },
       source: `function (${slots.join(', ')}) {
         const i = this.thread.x;
-        const row = Math.floor((i + 0.5) / this.constants.W);
+        ${floorDiv('row', 'i', 'this.constants.W')}
         const col = i - row * this.constants.W;
-        const b = Math.floor((row + 0.5) / this.constants.S);
+        ${floorDiv('b', 'row', 'this.constants.S')}
         const tt = row - b * this.constants.S;
-        const slot = Math.floor((tt + 0.5) / this.constants.G);
+        ${floorDiv('slot', 'tt', 'this.constants.G')}
         const within = tt - slot * this.constants.G;
         ${pick}
       }`,
@@ -238,7 +239,7 @@ function joinSteps(e: Engine, parts: readonly Storage[], B: number, W: number, g
 /** out: [B, H] = src[(b·T + idx[b])·W + off + j] */
 const gatherSource = `function (src, idx) {
   const i = this.thread.x;
-  const b = Math.floor((i + 0.5) / this.constants.H);
+  ${floorDiv('b', 'i', 'this.constants.H')}
   const j = i - b * this.constants.H;
   return src[(b * this.constants.T + idx[b]) * this.constants.W + this.constants.O + j];
 }`;
@@ -259,8 +260,8 @@ function outputs(e: Engine, F: Storage, d: RecurrentDims, width: number): Storag
       constants: { H: d.H, W: width },
       source: `function (F) {
         const i = this.thread.x;
-        const row = Math.floor((i + 0.5) / this.constants.H);
-        return F[row * this.constants.W + i - row * this.constants.H];
+        ${floorDiv('row', 'i', 'this.constants.H')}
+        return F[row * this.constants.W + (i - row * this.constants.H)];
       }`,
     },
     [F],
@@ -351,8 +352,8 @@ export function recurrentSavedStorages(s: RecurrentSaved): Storage[] {
 /** Pv: [B, T, 2H] = (h, c) before each step (the recurrent matmul's input, for dW_hh and dgates) */
 const prevSeqSource = `function (F, h0, c0, lens) {
   const i = this.thread.x;
-  const row = Math.floor((i + 0.5) / this.constants.H2);
-  const b = Math.floor((row + 0.5) / this.constants.T);
+  ${floorDiv('row', 'i', 'this.constants.H2')}
+  ${floorDiv('b', 'row', 'this.constants.T')}
   const t = row - b * this.constants.T;
   const col = i - row * this.constants.H2;
   let s = 0;
@@ -367,7 +368,7 @@ const prevSeqSource = `function (F, h0, c0, lens) {
 /** GRU reset-before: RH: [B, T, H] = r ⊙ h_prev (the n-gate rows of dW_hh multiply this) */
 const rhSource = `function (F, Pv) {
   const i = this.thread.x;
-  const row = Math.floor((i + 0.5) / this.constants.H);
+  ${floorDiv('row', 'i', 'this.constants.H')}
   const j = i - row * this.constants.H;
   return F[row * this.constants.SW + this.constants.H + j] * Pv[row * this.constants.H2 + j];
 }`;
@@ -375,7 +376,7 @@ const rhSource = `function (F, Pv) {
 /** GRU reset-before: drh: [B, H] = W_hnᵀ dn_pre at step t, dn_pre recomputed from F */
 const drhSource = `function (F, dy, dhRec, w, lens, t) {
   const i = this.thread.x;
-  const b = Math.floor((i + 0.5) / this.constants.H);
+  ${floorDiv('b', 'i', 'this.constants.H')}
   const k = i - b * this.constants.H;
   if (t >= lens[b]) { return 0; }
   const row = b * this.constants.T + t;
@@ -453,7 +454,7 @@ function dgatesSource(cell: CellSpec): string {
     : '';
   return `function (Dn, F, Pv, dy, dhRec, dcT, drh, lens, t) {
     const i = this.thread.x;
-    const b = Math.floor((i + 0.5) / this.constants.DW);
+    ${floorDiv('b', 'i', 'this.constants.DW')}
     const row = b * this.constants.T + t;
     const col = i - b * this.constants.DW;
     ${dcCarry}
@@ -461,7 +462,7 @@ function dgatesSource(cell: CellSpec): string {
     let half = 0;
     if (this.constants.DHH > 0 && col >= this.constants.DHH) { half = 1; }
     const c2 = col - half * this.constants.GH;
-    const g = Math.floor((c2 + 0.5) / this.constants.H);
+    ${floorDiv('g', 'c2', 'this.constants.H')}
     const j = c2 - g * this.constants.H;
     const fb = row * this.constants.SW;
     const dh = dy[row * this.constants.H + j] + dhRec[b * this.constants.H + j];
@@ -484,7 +485,7 @@ function dhRecSource(cell: CellSpec): string {
   const viaR = rb ? `s += drh[i] * F[row * this.constants.SW + this.constants.H + k];` : '';
   return `function (mm, F, dy, dhRec, drh, lens, t) {
     const i = this.thread.x;
-    const b = Math.floor((i + 0.5) / this.constants.H);
+    ${floorDiv('b', 'i', 'this.constants.H')}
     const k = i - b * this.constants.H;
     if (t >= lens[b]) { return dhRec[i]; }
     const row = b * this.constants.T + t;
