@@ -4,7 +4,7 @@ import { checkOptions } from '../strict-options.js';
 
 /** Throws naming the first key of `options` that is not in `known`, with advice for familiar names. */
 export function rejectUnknown(options: Readonly<Record<string, unknown>>, known: readonly string[], where: string): void {
-  checkOptions(options, known, `${where}: cell option`);
+  checkOptions(options, known, where);
 }
 
 export type Nonlinearity = Extract<Activation, 'tanh' | 'relu'>;
