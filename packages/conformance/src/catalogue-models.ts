@@ -2,14 +2,13 @@
 // build it with `layers.*`: stacked, bidirectional, lengths, a training step against the
 // reference, state in/out over two halves, streaming, and a checkpoint round trip. The golden
 // and layer tests prove the equations; this proves the layers around them.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { layers, Rng, Sequential, SequenceStream, sgd, type Backend, type Dataset, type HostTensor, type LayerSpec, type RecurrentSpec } from '@rnnkit/core';
 import { readCheckpoint } from '@rnnkit/core/internal';
 import { expectClose } from './compare.js';
 import type { Suite } from './suite.js';
+import { suiteTempDir } from './temp-dir.js';
 
 const B = 3;
 const T = 5;
@@ -65,13 +64,7 @@ export function describeCatalogueModels(s: Suite): void {
   const { caps, tol } = s;
   const hostTrace = Math.max(tol.trace, tol.host);
   describe('the catalogue at model level (layers.*)', () => {
-    let dir = '';
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'rnnkit-catalogue-'));
-    });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    const dir = suiteTempDir('rnnkit-catalogue-');
 
     for (const [ci, c] of CASES.entries()) {
       const loss = c.frames ? 'meanSquaredError' : 'softmaxCrossEntropy';
@@ -127,7 +120,7 @@ export function describeCatalogueModels(s: Suite): void {
         const a = Sequential.create(s.backend, specs(c, true), { seed: 7 });
         try {
           if (caps.training) await a.trainStep(ds, { loss, optimizer: sgd({ lr: 0.1 }) });
-          const path = join(dir, `${ci}.safetensors`);
+          const path = join(dir(), `${ci}.safetensors`);
           await a.save(path);
           const b = Sequential.fromCheckpoint(s.backend, await readCheckpoint(path));
           try {

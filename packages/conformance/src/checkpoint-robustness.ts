@@ -6,13 +6,13 @@
 // for every interleaving the event loop can choose.
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adam, bindBackend, layers, Rng, Sequential, type Backend, type Dataset, type LayerSpec } from '@rnnkit/core';
 import { decodeCheckpoint, readCheckpoint, sealCheckpoint, type CheckpointContents } from '@rnnkit/core/internal';
 import type { Suite } from './suite.js';
+import { suiteTempDir } from './temp-dir.js';
 
 const specs = (): LayerSpec[] => [layers.lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2 }), layers.dense({ units: 2 })];
 
@@ -74,20 +74,14 @@ export function describeCheckpointRobustness(s: Suite): void {
   const load = (path: string, backend: Backend = s.backend) => loadModel(path, { backend });
 
   describe('checkpoint robustness', () => {
-    let dir = '';
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'rnnkit-robustness-'));
-    });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    const dir = suiteTempDir('rnnkit-robustness-');
 
     /** A model after three Adam steps (when the backend trains), saved; its file's bytes and contents. */
     async function trained(name: string): Promise<{ path: string; bytes: Uint8Array; saved: CheckpointContents }> {
       const model = Sequential.create(s.backend, specs(), { seed: 1 });
       try {
         if (caps.training) for (let i = 0; i < 3; i++) await model.trainStep(dataset(4, 904), { loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
-        const path = join(dir, name);
+        const path = join(dir(), name);
         await model.save(path);
         return { path, bytes: new Uint8Array(await readFile(path)), saved: await model.toCheckpoint() };
       } finally {
@@ -128,7 +122,7 @@ export function describeCheckpointRobustness(s: Suite): void {
     });
 
     it('concurrent saves to one path (50 trials): every save succeeds and the file is one whole saved state, with no temporary left', async () => {
-      const sub = await mkdtemp(join(dir, 'race-'));
+      const sub = await mkdtemp(join(dir(), 'race-'));
       const path = join(sub, 'race.safetensors');
       const a = Sequential.create(s.backend, specs(), { seed: 11 });
       const b = Sequential.create(s.backend, specs(), { seed: 12 });
@@ -159,7 +153,7 @@ export function describeCheckpointRobustness(s: Suite): void {
         const saves: Promise<void>[] = [];
         const paths: string[] = [];
         const saveNow = () => {
-          const path = join(dir, `during-${paths.length}.safetensors`);
+          const path = join(dir(), `during-${paths.length}.safetensors`);
           paths.push(path);
           saves.push(model.save(path));
         };
@@ -209,7 +203,7 @@ export function describeCheckpointRobustness(s: Suite): void {
         const calls = [
           model.predict(ds.x).then(() => order.push('predict')),
           model.evaluate(ds, { loss: 'softmaxCrossEntropy' }).then(() => order.push('evaluate')),
-          model.save(join(dir, 'turns.safetensors')).then(() => order.push('save')),
+          model.save(join(dir(), 'turns.safetensors')).then(() => order.push('save')),
           model.forward(ds.x).then(() => order.push('forward')),
         ];
         // predict holds the model now: a synchronous change cannot wait, so it fails.
@@ -239,7 +233,7 @@ export function describeCheckpointRobustness(s: Suite): void {
         ['duplicate layer option', (h) => JSON.stringify(h).replace('\\"hiddenSize\\":4', '\\"hiddenSize\\":4,\\"hiddenSize\\":4'), /metadata\.layers: not valid JSON \(key 'hiddenSize' appears twice/],
       ];
       for (const [what, edit, want] of cases) {
-        const file = join(dir, `offsets-${what.replace(/ /g, '-')}.safetensors`);
+        const file = join(dir(), `offsets-${what.replace(/ /g, '-')}.safetensors`);
         await writeFile(file, reencoded(bytes, edit));
         const live = s.backend.liveTensors();
         const e = await load(file).then(() => undefined, (x: unknown) => x);
@@ -248,7 +242,7 @@ export function describeCheckpointRobustness(s: Suite): void {
         expect(s.backend.liveTensors(), `${what}: nothing left allocated`).toBe(live);
       }
       // Shifted data (4 bytes in front, every offset moved by 4): rejected, not read 4 bytes off.
-      const shifted = join(dir, 'offsets-shifted.safetensors');
+      const shifted = join(dir(), 'offsets-shifted.safetensors');
       await writeFile(
         shifted,
         reencoded(
@@ -294,7 +288,7 @@ export function describeCheckpointRobustness(s: Suite): void {
       ];
       for (const [what, file, want] of cases) {
         if (what === 'slot index' && !caps.training) continue;
-        const path = join(dir, `size-${what}.safetensors`);
+        const path = join(dir(), `size-${what}.safetensors`);
         await writeFile(path, file);
         const live = s.backend.liveTensors();
         const before = process.memoryUsage().arrayBuffers;
@@ -309,7 +303,7 @@ export function describeCheckpointRobustness(s: Suite): void {
 
     it('a FIFO or a device is rejected before it is read (a FIFO would block the reader forever)', async (ctx) => {
       if (existsSync('/dev/null') && statSync('/dev/null').isCharacterDevice()) await expect(load('/dev/null')).rejects.toThrow(/^\/dev\/null: not a valid rnnkit checkpoint: expected a regular file, got a device/);
-      const fifo = join(dir, 'pipe.safetensors');
+      const fifo = join(dir(), 'pipe.safetensors');
       if (!mkfifoAvailable(fifo)) ctx.skip('mkfifo is not available on this platform');
       const reading = load(fifo).then(
         () => new Error('a FIFO loaded'),

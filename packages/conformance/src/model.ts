@@ -1,9 +1,8 @@
 // Model level, through core's Sequential on the backend under test: stacked and bidirectional
 // models against the reference, state in/out, streaming, predict, checkpoints, lengths.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   adam,
   layers,
@@ -20,6 +19,7 @@ import {
 import { readCheckpoint } from '@rnnkit/core/internal';
 import { expectClose, expectEqual } from './compare.js';
 import type { Suite } from './suite.js';
+import { suiteTempDir } from './temp-dir.js';
 
 function randomX(rng: Rng, shape: number[]): HostTensor<Float32Array> {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -289,13 +289,7 @@ export function describeModel(s: Suite): void {
     });
 
     describe('checkpoints', () => {
-      let dir = '';
-      beforeAll(async () => {
-        dir = await mkdtemp(join(tmpdir(), 'rnnkit-conformance-'));
-      });
-      afterAll(async () => {
-        if (dir) await rm(dir, { recursive: true, force: true });
-      });
+      const dir = suiteTempDir('rnnkit-conformance-');
       const specs = () => [layers.lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2 }), layers.dense({ units: 2 })];
       const data = (): Dataset => {
         const rng = new Rng(904);
@@ -306,7 +300,7 @@ export function describeModel(s: Suite): void {
         const ds = data();
         const a = Sequential.create(s.backend, specs(), { seed: 3 });
         try {
-          const path = join(dir, 'once.safetensors');
+          const path = join(dir(), 'once.safetensors');
           await a.save(path, { includeOptimizer: false });
           const contents = await readCheckpoint(path);
           let uploads = 0;
@@ -341,7 +335,7 @@ export function describeModel(s: Suite): void {
         const b = Sequential.create(s.backend, specs(), { seed: 2 });
         try {
           if (caps.training) for (let i = 0; i < 3; i++) await a.trainStep(ds, { loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
-          const path = join(dir, 'model.safetensors');
+          const path = join(dir(), 'model.safetensors');
           await a.save(path);
           const before = await b.predict(ds.x);
           b.loadCheckpoint(await readCheckpoint(path));
@@ -365,7 +359,7 @@ export function describeModel(s: Suite): void {
       it.skipIf(!has('lstm'))('a corrupted checkpoint (one flipped data byte) is rejected with a checksum error', async () => {
         const a = Sequential.create(s.backend, specs(), { seed: 1 });
         try {
-          const path = join(dir, 'flipped.safetensors');
+          const path = join(dir(), 'flipped.safetensors');
           await a.save(path);
           const bytes = new Uint8Array(await readFile(path));
           bytes[bytes.length - 3]! ^= 0x10;
@@ -379,7 +373,7 @@ export function describeModel(s: Suite): void {
       it.skipIf(!has('lstm'))('a truncated checkpoint is rejected, saying so', async () => {
         const a = Sequential.create(s.backend, specs(), { seed: 1 });
         try {
-          const path = join(dir, 'truncated.safetensors');
+          const path = join(dir(), 'truncated.safetensors');
           await a.save(path);
           const bytes = await readFile(path);
           await writeFile(path, bytes.subarray(0, bytes.length - 17));
@@ -395,7 +389,7 @@ export function describeModel(s: Suite): void {
         const a = Sequential.create(s.backend, specs(), { seed: 1 });
         const other = Sequential.create(s.backend, [layers.lstm({ inputSize: 3, hiddenSize: 5, numLayers: 2 }), layers.dense({ units: 2 })], { seed: 1 });
         try {
-          const path = join(dir, 'mismatch.safetensors');
+          const path = join(dir(), 'mismatch.safetensors');
           await a.save(path);
           const c = await readCheckpoint(path);
           expect(() => other.loadCheckpoint(c)).toThrow(/layers differ[\s\S]*"hiddenSize":4[\s\S]*"hiddenSize":5/);

@@ -5,13 +5,12 @@
 // Debian has no Python safetensors package, so the script reads and writes the format with
 // struct + json exactly as safetensors.torch does (header, little-endian data).
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { layers, Sequential, type HostTensor } from '@rnnkit/core';
 import { expectClose } from './compare.js';
 import type { Suite } from './suite.js';
+import { suiteTempDir } from './temp-dir.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -117,13 +116,7 @@ export function describePytorchInterop(s: Suite): void {
   const available = torchAvailable();
   const title = available ? 'PyTorch interop (python3-torch): state_dicts both ways' : 'PyTorch interop: skipped, python3-torch is not installed (apt install python3-torch)';
   describe(title, () => {
-    let dir = '';
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'rnnkit-torch-'));
-    });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    const dir = suiteTempDir('rnnkit-torch-');
 
     it('strict by default: missing, unexpected and mis-shaped keys are one error listing each; strict: false loads the rest and reports them', async () => {
       const model = Sequential.create(s.backend, [layers.gru({ inputSize: 2, hiddenSize: 3 }), layers.dense({ units: 1 })], { seed: 2 });
@@ -163,9 +156,9 @@ export function describePytorchInterop(s: Suite): void {
       );
       try {
         const ids: HostTensor<Int32Array> = { data: Int32Array.from({ length: 12 }, (_, i) => (i * 7) % 11), shape: [3, 4] };
-        const named = join(dir, 'named.safetensors');
-        const plain = join(dir, 'sequential.safetensors');
-        const checkpoint = join(dir, 'checkpoint.safetensors');
+        const named = join(dir(), 'named.safetensors');
+        const plain = join(dir(), 'sequential.safetensors');
+        const checkpoint = join(dir(), 'checkpoint.safetensors');
         if (s.caps.training) await model.trainStep({ x: ids, y: { data: Int32Array.from([0, 1, 2]), shape: [3] } }, { loss: 'softmaxCrossEntropy' });
         await model.save(checkpoint);
         await model.saveStateDict(named, { names: { '0.': 'embed.', '1.': 'lstm.', '2.': 'fc.' } });
@@ -179,12 +172,12 @@ export function describePytorchInterop(s: Suite): void {
 
     it.skipIf(!available)('PyTorch → rnnkit: state_dicts in F32, F64, F16 and BF16 load strictly through a name map, with PyTorch outputs', async () => {
       const x = Float32Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.sin(i));
-      const want = python({ task: 'save', dir, x: [...x], shape: [2, 5, 3] }) as Record<string, number[]>;
+      const want = python({ task: 'save', dir: dir(), x: [...x], shape: [2, 5, 3] }) as Record<string, number[]>;
       const specs = [layers.gru({ inputSize: 3, hiddenSize: 6, numLayers: 2, returnSequences: true }), layers.lstm({ hiddenSize: 5, projSize: 2 }), layers.dense({ units: 2 })];
       for (const dt of ['F32', 'F64', 'F16', 'BF16']) {
         const model = Sequential.create(s.backend, specs, { seed: 1 });
         try {
-          const report = await model.loadStateDict(join(dir, `${dt}.safetensors`), { names: { '0.': 'gru.', '1.': 'proj.', '2.': 'fc.' } });
+          const report = await model.loadStateDict(join(dir(), `${dt}.safetensors`), { names: { '0.': 'gru.', '1.': 'proj.', '2.': 'fc.' } });
           expect(report.missing.length + report.unexpected.length + report.mismatched.length, `${dt}: report`).toBe(0);
           expect(report.loaded.length).toBe(model.parameterShapes().size);
           expectClose((await model.predict({ data: x, shape: [2, 5, 3] })).data, want[dt]!, s.tol.host, `${dt}: predict vs PyTorch`);

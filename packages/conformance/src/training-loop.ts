@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   adam,
   adamw,
@@ -28,6 +28,7 @@ import {
 import { readCheckpoint } from '@rnnkit/core/internal';
 import { expectClose, expectEqual } from './compare.js';
 import type { Suite } from './suite.js';
+import { suiteTempDir } from './temp-dir.js';
 
 const N = 10;
 const T = 5;
@@ -216,13 +217,7 @@ export function describeTrainingLoop(s: Suite): void {
     });
 
     describe('frozen layers', () => {
-      let dir = '';
-      beforeAll(async () => {
-        dir = await mkdtemp(join(tmpdir(), 'rnnkit-training-loop-'));
-      });
-      afterAll(async () => {
-        if (dir) await rm(dir, { recursive: true, force: true });
-      });
+      const dir = suiteTempDir('rnnkit-training-loop-');
 
       it.skipIf(cannotTrain)('trainable: false: no update (not even AdamW decay), no optimizer slots; the rest trains as on the reference; checkpoints keep the flag', async () => {
         const b = s.backend;
@@ -239,7 +234,7 @@ export function describeTrainingLoop(s: Suite): void {
         const data: Dataset = { x: { data: Int32Array.from({ length: N * T }, () => rng.int(6)), shape: [N, T] }, y: { data: Int32Array.from({ length: N }, () => rng.int(2)), shape: [N] } };
         const opts: FitOptions = { ...ce, optimizer: adamw({ lr: 1e-2, weightDecay: 0.5 }), epochs: 2, clipNorm: 1 };
         const model = Sequential.create(b, specs(), { seed: 4 });
-        const path = join(dir, 'frozen.safetensors');
+        const path = join(dir(), 'frozen.safetensors');
         try {
           const before = await model.getWeights();
           await model.fit(data, opts);
