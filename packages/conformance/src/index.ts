@@ -36,12 +36,16 @@ export { loadGoldenCases, loadVariantCases, type GoldenCase } from './golden.js'
  * run on a fresh instance created before the first test and closed after the last. So several
  * suites in one file never hold two backends at a time (tfjs, for one, has a single engine).
  */
+const SUITE_TIMEOUT = 1_800_000;
+
 export function describeConformance(createBackend: () => Promise<Backend>, options: ConformanceOptions = {}): void {
   const leakSteps = options.leakSteps ?? 1000;
   if (!Number.isInteger(leakSteps) || leakSteps < 1) {
     throw new Error(`describeConformance: options.leakSteps: expected a positive integer, got ${String(options.leakSteps)}`);
   }
-  describe(`rnnkit conformance${options.label ? `: ${options.label}` : ''}`, async () => {
+  // The suite asserts correctness, never speed: whatever the runner's default (vitest's is 5 s),
+  // no test may fail for being slow on a busy or software-rendered machine. 30 min ends a hang.
+  describe(`rnnkit conformance${options.label ? `: ${options.label}` : ''}`, { timeout: SUITE_TIMEOUT }, async () => {
     const probe = await createBackend();
     const declared = { name: probe.name, device: probe.device, precision: probe.precision, capabilities: probe.capabilities, fusedKinds: Object.keys(probe.fused ?? {}).filter((k) => probe.fused[k]) };
     probe.close();
@@ -51,7 +55,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       // Behind core's argument checks, as every model sees a backend.
       backend = checkedBackend(await createBackend());
       reference = checkedBackend(await createJsBackend({ precision: 'float64' }));
-    });
+    }, SUITE_TIMEOUT);
     afterAll(() => {
       backend?.close();
       reference?.close();
