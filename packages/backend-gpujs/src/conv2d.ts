@@ -6,16 +6,10 @@
 // compiled constants here, so one program serves one shape.
 import type { Engine, Storage } from './engine.js';
 import { floorDiv } from './index-math.js';
+import type { Conv2dSizes } from '@rnnkit/core/host';
 
-/** x: [B, C, H, W], w: [O, C, k, k], y and dy: [B, O, H, W] */
-export interface Conv2dSizes {
-  readonly B: number;
-  readonly C: number;
-  readonly H: number;
-  readonly W: number;
-  readonly O: number;
-  readonly k: number;
-}
+/** x: [B, C, H, W], w: [O, C, k, k], y and dy: [B, O, H, W]: the sizes core's host loops take. */
+export type { Conv2dSizes } from '@rnnkit/core/host';
 
 function constants(s: Conv2dSizes): Record<string, number> {
   return { C: s.C, H: s.H, W: s.W, O: s.O, K: s.k, P: (s.k - 1) >> 1, HW: s.H * s.W, KK: s.k * s.k };

@@ -3,7 +3,7 @@
 //   i, f, o = σ(·), g = tanh(·) of the blocks i, f, g, o of `pre` (axis 1: features or channels)
 //   c' = f ⊙ c + i ⊙ g,  m = o ⊙ tanh(c')
 import type { Tensor } from '../backend.js';
-import type { CellOps, CellSizes } from './cell.js';
+import type { CellOps, CellSizes, ParamDecl, StateDecl } from './cell.js';
 import type { LstmCell } from './lstm.js';
 import { blocks } from './linear.js';
 
@@ -62,4 +62,22 @@ export function forgetBiasOne(cell: LstmCell, { hiddenSize: H }: CellSizes, valu
   if (!cell.unitForgetBias) return;
   values.get('bias_ih')!.fill(1, H, 2 * H);
   values.get('bias_hh')!.fill(0, H, 2 * H);
+}
+
+/** The classic LSTM's parameters: weight_ih [4H, I], weight_hh [4H, H], biases [4H]. */
+export function lstmParams({ inputSize: I, hiddenSize: H }: CellSizes): ParamDecl[] {
+  return [
+    { name: 'weight_ih', shape: [4 * H, I], role: 'input' },
+    { name: 'weight_hh', shape: [4 * H, H], role: 'recurrent' },
+    { name: 'bias_ih', shape: [4 * H], role: 'bias' },
+    { name: 'bias_hh', shape: [4 * H], role: 'bias' },
+  ];
+}
+
+/** h and c: [H] each. */
+export function lstmStates({ hiddenSize: H }: CellSizes): StateDecl[] {
+  return [
+    { name: 'h', shape: [H] },
+    { name: 'c', shape: [H] },
+  ];
 }

@@ -9,6 +9,7 @@ import type { CellOps } from './cell.js';
 import { param } from './cell.js';
 import { blocks, mulRow } from './linear.js';
 import type { LstmVariant } from './lstm.js';
+import { lstmStates } from './lstm-gates.js';
 
 /** PyTorch LayerNorm's default. */
 const EPS = 1e-5;
@@ -33,10 +34,7 @@ export const layerNormLstm: LstmVariant = {
     { name: 'ln_cell_weight', shape: [H], role: 'bias', fill: 1 },
     { name: 'ln_cell_bias', shape: [H], role: 'bias', fill: 0 },
   ],
-  states: (_cell, { hiddenSize: H }) => [
-    { name: 'h', shape: [H] },
-    { name: 'c', shape: [H] },
-  ],
+  states: (_cell, sizes) => lstmStates(sizes),
   adjustInit(cell, { hiddenSize: H }, values) {
     // TF adds forget_bias 1 after the norm; folding it into β_f's start is the same function.
     if (cell.unitForgetBias) values.get('ln_gates_bias')!.fill(1, H, 2 * H);

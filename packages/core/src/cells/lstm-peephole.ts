@@ -9,7 +9,7 @@ import type { CellOps } from './cell.js';
 import { param } from './cell.js';
 import { blocks, classicPre, classicPreBackward, mulRow } from './linear.js';
 import type { LstmVariant } from './lstm.js';
-import { forgetBiasOne } from './lstm-gates.js';
+import { forgetBiasOne, lstmParams, lstmStates } from './lstm-gates.js';
 
 /** weight_peephole: [3H] → p_i, p_f, p_o: [H] */
 async function peepholes(ops: CellOps, p: ReadonlyMap<string, Tensor>): Promise<Tensor[]> {
@@ -19,17 +19,11 @@ async function peepholes(ops: CellOps, p: ReadonlyMap<string, Tensor>): Promise<
 }
 
 export const peepholeLstm: LstmVariant = {
-  params: (_cell, { inputSize: I, hiddenSize: H }) => [
-    { name: 'weight_ih', shape: [4 * H, I], role: 'input' },
-    { name: 'weight_hh', shape: [4 * H, H], role: 'recurrent' },
-    { name: 'bias_ih', shape: [4 * H], role: 'bias' },
-    { name: 'bias_hh', shape: [4 * H], role: 'bias' },
-    { name: 'weight_peephole', shape: [3 * H], role: 'bias', fill: 0 },
+  params: (_cell, sizes) => [
+    ...lstmParams(sizes),
+    { name: 'weight_peephole', shape: [3 * sizes.hiddenSize], role: 'bias', fill: 0 },
   ],
-  states: (_cell, { hiddenSize: H }) => [
-    { name: 'h', shape: [H] },
-    { name: 'c', shape: [H] },
-  ],
+  states: (_cell, sizes) => lstmStates(sizes),
   adjustInit: forgetBiasOne,
   // x: [B, I], h, c: [B, H] → h', c': [B, H]; cache [i, f, g, o, tanh(c'), c']
   async forward(ops, _cell, p, x, [h, c]) {

@@ -9,7 +9,7 @@
 // (core's `classicCell`); every variant runs wherever the generic path runs.
 import type { CellDefinition } from './cell.js';
 import { classicPre, classicPreBackward } from './linear.js';
-import { forgetBiasOne, lstmGates, lstmGatesBackward } from './lstm-gates.js';
+import { forgetBiasOne, lstmGates, lstmGatesBackward, lstmParams, lstmStates } from './lstm-gates.js';
 import { layerNormLstm } from './lstm-layer-norm.js';
 import { peepholeLstm } from './lstm-peephole.js';
 import { projectionLstm } from './lstm-projection.js';
@@ -30,16 +30,8 @@ export interface LstmCell {
 export type LstmVariant = Pick<CellDefinition<LstmCell>, 'params' | 'states' | 'adjustInit' | 'forward' | 'backward'>;
 
 const classic: LstmVariant = {
-  params: (_cell, { inputSize: I, hiddenSize: H }) => [
-    { name: 'weight_ih', shape: [4 * H, I], role: 'input' },
-    { name: 'weight_hh', shape: [4 * H, H], role: 'recurrent' },
-    { name: 'bias_ih', shape: [4 * H], role: 'bias' },
-    { name: 'bias_hh', shape: [4 * H], role: 'bias' },
-  ],
-  states: (_cell, { hiddenSize: H }) => [
-    { name: 'h', shape: [H] },
-    { name: 'c', shape: [H] },
-  ],
+  params: (_cell, sizes) => lstmParams(sizes),
+  states: (_cell, sizes) => lstmStates(sizes),
   adjustInit: forgetBiasOne,
   // x: [B, I], h, c: [B, H] → h', c': [B, H]; cache [i, f, g, o, tanh(c')]
   async forward(ops, _cell, p, x, [h, c]) {
