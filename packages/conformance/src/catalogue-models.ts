@@ -28,7 +28,7 @@ function sliceTime(x: HostTensor<Float32Array>, t0: number, t1: number): HostTen
   return { data: out, shape: [b, t1 - t0, ...x.shape.slice(2)] };
 }
 
-interface CatalogueCase {
+export interface CatalogueCase {
   readonly name: string;
   /** The recurrent layer, given its numLayers/bidirectional/returnSequences. */
   readonly layer: (o: { numLayers: number; bidirectional: boolean; returnSequences: boolean }) => RecurrentSpec;
@@ -36,7 +36,8 @@ interface CatalogueCase {
   readonly frames?: boolean;
 }
 
-const CASES: CatalogueCase[] = [
+/** The catalogue's layers, each as `layers.*` builds it (the state-gradient part reuses them). */
+export const CASES: CatalogueCase[] = [
   { name: 'lstm({ projSize: 2 })', layer: (o) => layers.lstm({ inputSize: 3, hiddenSize: 4, projSize: 2, ...o }) },
   { name: 'lstm({ peephole: true })', layer: (o) => layers.lstm({ inputSize: 3, hiddenSize: 4, peephole: true, ...o }) },
   { name: 'lstm({ layerNorm: true })', layer: (o) => layers.lstm({ inputSize: 3, hiddenSize: 4, layerNorm: true, ...o }) },

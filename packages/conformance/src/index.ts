@@ -13,6 +13,7 @@ import { describeSequenceLengths } from './sequence-lengths.js';
 import { describeModel } from './model.js';
 import { describeCheckpointRobustness } from './checkpoint-robustness.js';
 import { describeCatalogueModels } from './catalogue-models.js';
+import { describeStateGradients } from './state-gradients.js';
 import { describePytorchInterop } from './pytorch-interop.js';
 import { describeLearns } from './learns.js';
 import { describeTrainingLoop } from './training-loop.js';
@@ -85,6 +86,7 @@ export function describeConformance(createBackend: () => Promise<Backend>, optio
       describeModel(s);
       describeCheckpointRobustness(s);
       describeCatalogueModels(s);
+      describeStateGradients(s);
       describePytorchInterop(s);
       describeLossTraces(s);
       describeLearns(s);

@@ -13,6 +13,8 @@
 // Node modules are imported when called, so that core (which imports this file) still loads in a
 // browser, where only the file IO is unavailable.
 
+import { assertNodeFs } from './node-only.js';
+
 /** Age after which a temporary of one of our names is taken as a killed writer's leftover. */
 export const STALE_TEMP_MS = 15 * 60 * 1000;
 
@@ -28,6 +30,7 @@ function tempPattern(name: string): RegExp {
 const NO_DIRECTORY_SYNC = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF']);
 
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  assertNodeFs(`writing ${path}`);
   const { open, rename, rm } = await import('node:fs/promises');
   const { randomBytes } = await import('node:crypto');
   const { basename, dirname, join } = await import('node:path');

@@ -20,6 +20,7 @@
 import type { LayerSpec } from './layers/specs.js';
 import { checkOptimizerSpec, type OptimizerSpec } from './optimizers.js';
 import { decodeSafetensors } from './safetensors.js';
+import { assertNodeFs } from './node-only.js';
 import { parseStrictJson } from './strict-json.js';
 
 export { writeFileAtomic } from './atomic-write.js';
@@ -324,6 +325,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
 
 /** Reads and checks a checkpoint file (Node): regular files only, so a FIFO or device cannot hang it. */
 export async function readCheckpoint(path: string): Promise<CheckpointContents> {
+  assertNodeFs(`reading ${path}`);
   const { open, stat } = await import('node:fs/promises');
   const { constants } = await import('node:fs');
   const notRegular = (st: import('node:fs').Stats): string | undefined =>

@@ -7,7 +7,7 @@ import { batchIndices, datasetSize, epochOrder, gatherBatch, splitValidation, ty
 import { encodeCheckpoint, OPTIMIZER_SLOTS, writeFileAtomic, type CheckpointContents } from './checkpoint.js';
 import { buildDense } from './layers/dense.js';
 import { buildEmbedding } from './layers/embedding.js';
-import type { BuiltLayer, ForwardContext, LayerIO, RecurrentState } from './layers/layer.js';
+import type { BuiltLayer, ForwardContext, LayerIO, RecurrentState, StateGradArgs } from './layers/layer.js';
 import { describeIO } from './layers/layer.js';
 import { buildRecurrent } from './layers/recurrent.js';
 import type { LayerSpec } from './layers/specs.js';
@@ -24,8 +24,10 @@ import { readSafetensors } from './safetensors-file.js';
 import { describeMismatch, matchStateDict, stateDictEntries, torchName, type StateDictNames, type StateDictReport } from './state-dict.js';
 import { checkDataset, checkFloats, checkInput, checkLengths, checkTargets, shapeString } from './validate.js';
 
-const TRAIN_OPTIONS = ['loss', 'optimizer', 'clipNorm'] as const;
-const FIT_OPTIONS = [...TRAIN_OPTIONS, 'epochs', 'initialEpoch', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'callbacks', 'schedule'] as const;
+const STEP_OPTIONS = ['loss', 'optimizer', 'clipNorm'] as const;
+/** trainStep also takes one batch's initial states; fit does not (they are per batch, not per sample). */
+const TRAIN_OPTIONS = [...STEP_OPTIONS, 'initialStates'] as const;
+const FIT_OPTIONS = [...STEP_OPTIONS, 'epochs', 'initialEpoch', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'callbacks', 'schedule'] as const;
 /** SequentialOptions, and what the backend packages' `sequential`/`loadModel` add to them. */
 const SEQUENTIAL_OPTIONS = ['seed', 'initializer', 'fused', 'backend', 'backendOptions'] as const;
 
@@ -44,6 +46,12 @@ export interface SequentialOptions {
 export type { BatchLog, Callbacks, EpochLog, FitContext } from './callbacks.js';
 
 export interface TrainOptions {
+  /**
+   * trainStep and gradients: the batch's initial states, one entry per layer as in `forward`
+   * (PyTorch's `lstm(x, (h_0, c_0))` inside the step). They are used, and their gradient is what
+   * `gradients` returns as `initialStates`. fit rejects them.
+   */
+  initialStates?: (InitialState | undefined)[] | undefined;
   loss: LossName;
   /**
    * Default adam() (lr 1e-3), or the model's current optimizer after the first call. A spec that
@@ -232,8 +240,8 @@ export class Sequential {
     return this.layers[this.layers.length - 1]!.output;
   }
 
-  /** Parameter handles by state_dict name (owned by the model). */
-  private namedParams(): Map<string, Tensor> {
+  /** @internal Parameter handles by state_dict name (owned by the model). */
+  namedParams(): Map<string, Tensor> {
     const named = new Map<string, Tensor>();
     this.params.forEach((p, i) => p.forEach((t, k) => named.set(`${i}.${k}`, t)));
     return named;
@@ -350,12 +358,16 @@ export class Sequential {
 
   // ---- forward ----------------------------------------------------------------------------
 
-  private upload(x: HostTensor, dtype: 'int32' | 'float32'): Tensor {
+  /** @internal */
+  upload(x: HostTensor, dtype: 'int32' | 'float32'): Tensor {
     return this.backend.tensor(x.data, x.shape, dtype);
   }
 
-  /** Runs every layer; returns the output tensor, per-layer saved (training) and states (keepState). */
-  private async forwardTensors(
+  /**
+   * @internal Runs every layer; returns the output tensor, per-layer saved (training) and states
+   * (keepState). Used by the models made of parts (encoder-decoder.ts).
+   */
+  async forwardTensors(
     x: Tensor,
     opts: { training: boolean; lengths?: Int32Array | undefined; initial?: (RecurrentState | undefined)[] | undefined; keepState: boolean },
   ): Promise<{ y: Tensor; saved: unknown[]; states: (RecurrentState | undefined)[] }> {
@@ -444,9 +456,7 @@ export class Sequential {
     baseLr?: number,
   ): Promise<{ loss: number; accuracy?: { correct: number; total: number } | undefined }> {
     this.checkAlive();
-    // Layers before the first trainable one need no backward at all (a frozen embedding, say).
-    const firstTrainable = this.layers.findIndex((l) => l.trainable);
-    if (firstTrainable < 0) throw new Error('trainStep: every layer is frozen (trainable: false), so there is nothing to train');
+    if (this.layers.every((l) => !l.trainable)) throw new Error('trainStep: every layer is frozen (trainable: false), so there is nothing to train');
     checkLossName(opts.loss);
     checkDataset(batch, 'batch');
     const [B, T] = checkInput(batch.x, this.input);
@@ -457,34 +467,9 @@ export class Sequential {
     const optimizer = this.optimizerFor(opts.optimizer, baseLr);
     const b = this.backend;
 
-    const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
-    const y = this.upload(batch.y, targetDtype(opts.loss));
-    const fwd = await this.forwardTensors(x, { training: true, lengths: batch.lengths, keepState: false });
-    b.dispose(x);
-    const { loss, grad } = await computeLoss(b, opts.loss, fwd.y, y, batch.lengths);
-    const accuracy = countAccuracy ? countCorrect(opts.loss, await b.read(fwd.y), fwd.y.shape, batch.y, batch.lengths) : undefined;
-    b.dispose(fwd.y);
-    b.dispose(y);
-
-    const grads = new Map<string, Tensor>();
-    let dy: Tensor | undefined = grad;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const layer = this.layers[i]!;
-      if (i < firstTrainable) {
-        layer.disposeSaved(b, fwd.saved[i]);
-        continue;
-      }
-      const r = await layer.backward(b, fwd.saved[i], dy!, i > firstTrainable);
-      b.dispose(dy!);
-      layer.disposeSaved(b, fwd.saved[i]);
-      dy = r.dx;
-      // A frozen layer's gradients only carry dx through it: no update, no slots, no clipNorm share.
-      for (const [name, g] of r.grads) {
-        if (layer.trainable) grads.set(`${i}.${name}`, g);
-        else b.dispose(g);
-      }
-    }
-
+    const { loss, grads, dInitial } = await this.lossAndGrads(batch, opts.loss, opts.initialStates, countAccuracy, false);
+    disposeStates(b, dInitial);
+    const accuracy = countAccuracy ? loss.accuracy : undefined;
     if (opts.clipNorm !== undefined) {
       const ss = await b.sumSquares([...grads.values()]);
       const norm = Math.sqrt((await b.read(ss))[0]!);
@@ -495,10 +480,137 @@ export class Sequential {
 
     await optimizer.apply(this.namedParams(), grads);
     for (const g of grads.values()) b.dispose(g);
-    const value = (await b.read(loss))[0]!;
-    b.dispose(loss);
+    const value = loss.value;
     if (!Number.isFinite(value)) throw new Error(`trainStep: the loss became ${value}; lower the learning rate or set clipNorm`);
     return { loss: value, accuracy };
+  }
+
+  /**
+   * Forward (training mode), loss and backward on one checked batch: the loss, the trainable
+   * layers' gradients by state_dict name, and (with initial states) their gradients, per layer.
+   */
+  private async lossAndGrads(
+    batch: Dataset,
+    lossName: LossName,
+    initialStates: (InitialState | undefined)[] | undefined,
+    countAccuracy: boolean,
+    wantStateGrads: boolean,
+  ): Promise<{ loss: { value: number; accuracy?: { correct: number; total: number } | undefined }; grads: Map<string, Tensor>; dInitial: (RecurrentState | undefined)[] }> {
+    const b = this.backend;
+    const initial = this.uploadStates(initialStates, batch.x.shape[0]!, batch.x.shape.slice(3));
+    try {
+      const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
+      const y = this.upload(batch.y, targetDtype(lossName));
+      const fwd = await this.forwardTensors(x, { training: true, lengths: batch.lengths, initial, keepState: false });
+      b.dispose(x);
+      const { loss, grad } = await computeLoss(b, lossName, fwd.y, y, batch.lengths);
+      const accuracy = countAccuracy ? countCorrect(lossName, await b.read(fwd.y), fwd.y.shape, batch.y, batch.lengths) : undefined;
+      b.dispose(fwd.y);
+      b.dispose(y);
+      const r = await this.backwardTensors(fwd.saved, grad, { wantInitial: wantStateGrads && initial !== undefined });
+      b.dispose(grad);
+      // As PyTorch: a gradient only for the states that were given (zeros elsewhere get none).
+      r.dInitial.forEach((d, i) => {
+        if (d && !initial?.[i]) disposeStates(b, [d]), (r.dInitial[i] = undefined);
+      });
+      const value = (await b.read(loss))[0]!;
+      b.dispose(loss);
+      return { loss: { value, accuracy }, grads: r.grads, dInitial: r.dInitial };
+    } finally {
+      // The saved activations may hold the initial states until backward is done.
+      disposeStates(b, initial);
+    }
+  }
+
+  /**
+   * @internal Backward through every layer from dy (the loss gradient w.r.t. the output; absent =
+   * zero) and `dFinal` (per layer, the gradient w.r.t. its final states). Frees `saved`; returns
+   * the trainable layers' gradients by state_dict name, the initial states' gradients per layer
+   * when `wantInitial` (else none), and dx when `needDx` (float inputs only).
+   */
+  async backwardTensors(
+    saved: readonly unknown[],
+    dy: Tensor | undefined,
+    opts: { dFinal?: readonly (StateGradArgs['dFinal'] | undefined)[] | undefined; wantInitial?: boolean; needDx?: boolean } = {},
+  ): Promise<{ grads: Map<string, Tensor>; dInitial: (RecurrentState | undefined)[]; dx?: Tensor | undefined }> {
+    const b = this.backend;
+    // Layers before the first trainable one need no backward at all (a frozen embedding, say),
+    // unless a state or input gradient is wanted below them.
+    const firstTrainable = this.layers.findIndex((l) => l.trainable);
+    const stop = opts.wantInitial || opts.needDx ? 0 : Math.max(0, firstTrainable);
+    const grads = new Map<string, Tensor>();
+    const dInitial: (RecurrentState | undefined)[] = new Array(this.layers.length).fill(undefined);
+    let d: Tensor | undefined = dy;
+    let owned = false;
+    let dx: Tensor | undefined;
+    try {
+      for (let i = this.layers.length - 1; i >= 0; i--) {
+        const layer = this.layers[i]!;
+        if (i < stop) {
+          layer.disposeSaved(b, saved[i]);
+          continue;
+        }
+        const needDx = i > stop || (i === 0 && opts.needDx === true);
+        const r = await layer.backward(b, saved[i], d, needDx, layer.states ? { dFinal: opts.dFinal?.[i], wantInitial: opts.wantInitial } : undefined);
+        if (owned && d) b.dispose(d);
+        layer.disposeSaved(b, saved[i]);
+        d = r.dx;
+        owned = true;
+        dInitial[i] = r.dInitial;
+        // A frozen layer's gradients only carry dx through it: no update, no slots, no clipNorm share.
+        for (const [name, g] of r.grads) {
+          if (layer.trainable) grads.set(`${i}.${name}`, g);
+          else b.dispose(g);
+        }
+      }
+      dx = opts.needDx ? d : undefined;
+      if (!opts.needDx && owned && d) b.dispose(d);
+      return { grads, dInitial, dx };
+    } catch (e) {
+      for (const g of grads.values()) b.dispose(g);
+      disposeStates(b, dInitial);
+      throw e;
+    }
+  }
+
+  /**
+   * The loss and its gradients on one batch, with no update (PyTorch's `loss.backward()` followed
+   * by reading `p.grad` and `h_0.grad`): every trainable parameter's gradient by state_dict name,
+   * and, when `initialStates` are given, their gradients in the same layout (per layer, by state
+   * name, [numLayers·D, B, ...]). Dropout is drawn as in trainStep.
+   */
+  async gradients(
+    batch: Dataset,
+    opts: { loss: LossName; initialStates?: (InitialState | undefined)[] | undefined },
+  ): Promise<{ loss: number; grads: Map<string, HostTensor<Float32Array>>; initialStates: (LayerStates | undefined)[] }> {
+    checkOptions(opts, ['loss', 'initialStates'], 'gradients');
+    return this.turn('gradients', async () => {
+      checkLossName(opts.loss);
+      checkDataset(batch, 'batch');
+      const [B, T] = checkInput(batch.x, this.input);
+      checkLengths(batch.lengths, B, T);
+      checkTargets(batch.y, opts.loss, this.outShape(batch.x.shape));
+      const b = this.backend;
+      const { loss, grads, dInitial } = await this.lossAndGrads(batch, opts.loss, opts.initialStates, false, true);
+      try {
+        const shapes = this.parameterShapes();
+        const out = new Map<string, HostTensor<Float32Array>>();
+        for (const [name, g] of grads) out.set(name, { data: Float32Array.from(await b.read(g)), shape: [...shapes.get(name)!] });
+        const states: (LayerStates | undefined)[] = [];
+        for (const [i, st] of dInitial.entries()) states.push(st ? await this.namedStates(i, st) : undefined);
+        return { loss: loss.value, grads: out, initialStates: states };
+      } finally {
+        for (const g of grads.values()) b.dispose(g);
+        disposeStates(b, dInitial);
+      }
+    });
+  }
+
+  /** @internal A layer's states as host tensors by name, each [numLayers·D, B, ...]. */
+  async namedStates(layer: number, st: RecurrentState): Promise<LayerStates> {
+    const named: Record<string, HostTensor<Float32Array>> = {};
+    for (const [j, d] of this.layers[layer]!.states!.entries()) named[d.name] = await this.stackStates(st.values[j]!);
+    return named as LayerStates;
   }
 
   /**
@@ -684,13 +796,7 @@ export class Sequential {
       const output = { data: Float32Array.from(await this.backend.read(fwd.y)), shape: fwd.y.shape.slice() };
       this.backend.dispose(fwd.y);
       const states: ForwardResult['states'] = [];
-      for (const [i, st] of fwd.states.entries()) {
-        if (!st) continue;
-        const decls = this.layers[i]!.states!;
-        const named: Record<string, HostTensor<Float32Array>> = {};
-        for (const [j, d] of decls.entries()) named[d.name] = await this.stackStates(st.values[j]!);
-        states.push(named as LayerStates);
-      }
+      for (const [i, st] of fwd.states.entries()) if (st) states.push(await this.namedStates(i, st));
       disposeStates(this.backend, fwd.states);
       return { output, states };
     });

@@ -16,6 +16,7 @@ const ADVICE: Readonly<Record<string, string>> = {
   returnState: 'model.forward(x) returns every layer\'s final states',
   return_sequences: 'use returnSequences',
   goBackwards: 'use bidirectional: true (reverse-only layers are not supported)',
+  initialStates: 'initial states are per batch: give them to trainStep, gradients or forward, or pass an encoder\'s states with encoderDecoder',
   stateful: 'carry states yourself with model.forward(x, { initialStates }) or stream(model)',
   recurrentDropout: 'only dropout between stacked layers (PyTorch semantics) is supported',
   steps_per_epoch: 'fit runs over the whole data set each epoch',

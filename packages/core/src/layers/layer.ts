@@ -38,6 +38,14 @@ export interface ForwardContext {
   readonly fused?: boolean | undefined;
 }
 
+/** What a recurrent layer's backward takes and gives about its states (see `BuiltLayer.backward`). */
+export interface StateGradArgs {
+  /** Gradient of the loss w.r.t. the layer's final states (per state, numLayers·D tensors; entries may be absent). */
+  readonly dFinal?: { readonly values: readonly (readonly (Tensor | undefined)[] | undefined)[] } | undefined;
+  /** Return the gradient w.r.t. the initial states. */
+  readonly wantInitial?: boolean | undefined;
+}
+
 export interface LayerForward {
   readonly y: Tensor;
   readonly saved?: unknown;
@@ -55,8 +63,19 @@ export interface BuiltLayer {
   readonly states?: readonly { readonly name: string; readonly shape: readonly number[]; readonly count: number }[];
   init(rng: Rng, scheme: Initializer): Map<string, Float32Array>;
   forward(b: Backend, p: ReadonlyMap<string, Tensor>, x: Tensor, ctx: ForwardContext): Promise<LayerForward>;
-  /** dy: gradient of the loss w.r.t. this layer's output. dx is absent for the first layer of ids. */
-  backward(b: Backend, saved: unknown, dy: Tensor, needDx: boolean): Promise<{ dx?: Tensor | undefined; grads: Map<string, Tensor> }>;
+  /**
+   * dy: gradient of the loss w.r.t. this layer's output; absent means zero (an encoder whose
+   * output is unused). dx is absent for the first layer of ids. Recurrent layers also take the
+   * gradient of their final states (`states.dFinal`, absent entries zero) and, with
+   * `states.wantInitial`, return the gradient of their initial states (`dInitial`).
+   */
+  backward(
+    b: Backend,
+    saved: unknown,
+    dy: Tensor | undefined,
+    needDx: boolean,
+    states?: StateGradArgs,
+  ): Promise<{ dx?: Tensor | undefined; grads: Map<string, Tensor>; dInitial?: RecurrentState | undefined }>;
   disposeSaved(b: Backend, saved: unknown): void;
 }
 

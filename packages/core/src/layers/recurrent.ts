@@ -17,7 +17,7 @@ import {
 } from '../recurrent-layer.js';
 import type { Rng } from '../rng.js';
 import { positiveInt } from './embedding.js';
-import { describeIO, type BuiltLayer, type ForwardContext, type LayerForward, type LayerIO, type RecurrentState } from './layer.js';
+import { describeIO, type BuiltLayer, type ForwardContext, type LayerForward, type LayerIO, type RecurrentState, type StateGradArgs } from './layer.js';
 import type { RecurrentSpec } from './specs.js';
 import { isTrainable } from './trainable.js';
 
@@ -131,21 +131,37 @@ export function buildRecurrent(spec: RecurrentSpec, input: LayerIO | undefined, 
       if (!saved) masks.forEach((m) => b.dispose(m));
       return { y, saved, state };
     },
-    async backward(b: Backend, savedAny: unknown, dy: Tensor, needDx: boolean) {
+    async backward(b: Backend, savedAny: unknown, dy: Tensor | undefined, needDx: boolean, states?: StateGradArgs) {
       const saved = savedAny as Saved;
-      let g;
+      // dStates[j][idx]: the final states' own gradient (an encoder's, through the decoder), plus
+      // for a last-step output, dy on the last stacked layer's h (summed where both are given).
+      const owned: Tensor[] = [];
+      const dStates: (Tensor | undefined)[][] = (states?.dFinal?.values ?? []).map((s) => [...(s ?? [])]);
+      let dSeq: Tensor | undefined;
       if (spec.returnSequences) {
-        g = await recurrentLayerBackward(b, cfg, saved.inner, { dy });
-      } else {
-        const dh: (Tensor | undefined)[] = new Array(spec.numLayers * dirs).fill(undefined);
+        dSeq = dy;
+      } else if (dy) {
         const parts = dirs === 2 ? [await b.slice(dy, 1, 0, O), await b.slice(dy, 1, O, O)] : [dy];
-        parts.forEach((t, d) => (dh[lastLayer + d] = t));
-        g = await recurrentLayerBackward(b, cfg, saved.inner, { dStates: [dh] });
-        if (dirs === 2) parts.forEach((t) => b.dispose(t));
+        if (dirs === 2) owned.push(...parts);
+        const dh = (dStates[0] ??= new Array<Tensor | undefined>(spec.numLayers * dirs).fill(undefined));
+        for (const [d, t] of parts.entries()) {
+          const prev = dh[lastLayer + d];
+          if (prev) {
+            const sum = await b.add(prev, t);
+            owned.push(sum);
+            dh[lastLayer + d] = sum;
+          } else {
+            dh[lastLayer + d] = t;
+          }
+        }
       }
-      g.dStates.forEach((s) => s.forEach((t) => b.dispose(t)));
+      const g = await recurrentLayerBackward(b, cfg, saved.inner, { dy: dSeq, dStates });
+      owned.forEach((t) => b.dispose(t));
+      let dInitial: RecurrentState | undefined;
+      if (states?.wantInitial) dInitial = { values: g.dStates };
+      else g.dStates.forEach((s) => s.forEach((t) => b.dispose(t)));
       if (!needDx) b.dispose(g.dx);
-      return { dx: needDx ? g.dx : undefined, grads: g.grads };
+      return { dx: needDx ? g.dx : undefined, grads: g.grads, dInitial };
     },
     disposeSaved(b: Backend, savedAny: unknown) {
       const saved = savedAny as Saved;
