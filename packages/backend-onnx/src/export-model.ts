@@ -10,6 +10,8 @@ export interface ModelExportOptions extends OnnxExportOptions {
   readonly lengths?: boolean;
   /** Element type of `ids` for models that start with an embedding; default int64. */
   readonly idsType?: 'int64' | 'int32';
+  /** State in and out (`0.h_0`, `0.c_0` → `0.h_n`, `0.c_n`), for step-by-step generation; see OnnxExportSpec.states. */
+  readonly states?: boolean;
 }
 
 /** Core layer specs → export spec (dropout is a training-time op and has no place in the inference graph). */
@@ -45,7 +47,7 @@ export function onnxSpecFromLayers(specs: readonly LayerSpec[], options: ModelEx
     features = spec.units;
     return { kind: 'dense', units: spec.units };
   });
-  return { layers, ...(options.lengths ? { lengths: true } : {}), ...(options.idsType ? { idsType: options.idsType } : {}) };
+  return { layers, ...(options.lengths ? { lengths: true } : {}), ...(options.idsType ? { idsType: options.idsType } : {}), ...(options.states ? { states: true } : {}) };
 }
 
 /** The model as standalone ONNX bytes (reads its weights back from the backend). */

@@ -50,10 +50,13 @@ export interface NativeDirectionArgs {
   /** Prefix and suffix of the initializer names, e.g. `0.` and `_l0_reverse`. */
   readonly prefix: string;
   readonly suffix: string;
+  /** Initial h (and c, LSTM) as [1, B, H], or '' / absent for zeros. */
+  readonly h0u?: string | undefined;
+  readonly c0u?: string | undefined;
 }
 
-/** One layer direction as one native node. Returns y: [T, B, H] and the final output h_T: [B, H]. */
-export function addNativeDirection(g: GraphBuilder, a: NativeDirectionArgs): { y: string; final: string } {
+/** One layer direction as one native node. Returns y: [T, B, H], the final output h_T: [B, H], and the final states [1, B, H] (h; h, c). */
+export function addNativeDirection(g: GraphBuilder, a: NativeDirectionArgs): { y: string; final: string; states: string[] } {
   const { native, hiddenSize: H, inputSize: I, prefix, suffix } = a;
   const { cell } = native;
   const G = gateCount(cell.kind);
@@ -66,9 +69,10 @@ export function addNativeDirection(g: GraphBuilder, a: NativeDirectionArgs): { y
   const Bias = g.floats(bias, [1, 2 * G * H], `${prefix}B${suffix}`);
   // rnnkit's peephole blocks are i, f, o; ONNX's P is i, o, f.
   const P = native.peephole ? g.floats(reorderBlocks(a.weight('weight_peephole', [3 * H]), PEEPHOLE_ORDER, H), [1, 3 * H], `${prefix}P${suffix}`) : undefined;
-  const { Y, Yh } = addRecurrentNode(g, cell, H, a.reverse, { X: a.X, W, R, Bias, seqLens: a.seqLens, h0u: '', c0u: '', P });
+  const { Y, Yh, Yc } = addRecurrentNode(g, cell, H, a.reverse, { X: a.X, W, R, Bias, seqLens: a.seqLens, h0u: a.h0u ?? '', c0u: cell.kind === 'lstm' ? (a.c0u ?? '') : '', P });
   return {
     y: g.op('Squeeze', [Y, g.int64s([1])]), // [T, 1, B, H] → [T, B, H]
     final: g.op('Squeeze', [Yh, g.int64s([0])]), // [1, B, H] → [B, H]
+    states: cell.kind === 'lstm' ? [Yh, Yc] : [Yh],
   };
 }

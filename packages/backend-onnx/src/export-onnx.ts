@@ -52,6 +52,13 @@ export interface OnnxExportSpec {
   readonly lengths?: boolean;
   /** Element type of `ids` when the first layer is an embedding; default int64 (what most ONNX tooling feeds). */
   readonly idsType?: 'int64' | 'int32';
+  /**
+   * State in and out, for step-by-step generation in a plain ONNX Runtime session: every recurrent layer `p`
+   * takes `${p}.${state}_0` (PyTorch's h_0, c_0: `0.h_0`, `0.c_0`) as [numLayers·D, batch, ...state] inputs,
+   * layer-major, forward then reverse, and returns its final states as `${p}.${state}_n` outputs in the same
+   * layout (PyTorch's h_n, c_n; after each sample's last valid step with lengths).
+   */
+  readonly states?: boolean;
 }
 
 export interface OnnxExportOptions {
@@ -201,6 +208,14 @@ export async function exportOnnx(spec: OnnxExportSpec, weights: OnnxExportWeight
       const D = layer.bidirectional ? 2 : 1;
       toTimeMajor();
       let finals: string[] = [];
+      // states: each state's [L·D, B, ...] input, sliced per direction; the final ones collected in the same order.
+      const stateDecls = plan.def.states(plan.cell, plan.sizes[0]!);
+      const stateIn = spec.states
+        ? stateDecls.map((s) => g.input(`${prefix}${s.name}_0`, FLOAT, [plan.sizes.length * D, 'batch', ...s.shape.map((d, k) => (rest.length && k > 0 ? rest[k - 1]! : d))]))
+        : [];
+      const stateOut: string[][] = stateDecls.map(() => []);
+      /** state j of direction k as [1, B, ...] */
+      const sliceState = (j: number, k: number): string => g.op('Slice', [stateIn[j]!, g.int64s([k]), g.int64s([k + 1]), g.int64s([0])]);
       plan.sizes.forEach((sizes, l) => {
         const ys: string[] = [];
         finals = [];
@@ -217,6 +232,7 @@ export async function exportOnnx(spec: OnnxExportSpec, weights: OnnxExportWeight
                 weight: (local, shape) => weight(`${prefix}${local}${suffix}`, shape),
                 prefix,
                 suffix,
+                ...(spec.states ? { h0u: sliceState(0, l * D + d), c0u: stateIn.length > 1 ? sliceState(1, l * D + d) : '' } : {}),
               })
             : addScanDirection(g, {
                 step: plan.steps![l]!,
@@ -229,11 +245,19 @@ export async function exportOnnx(spec: OnnxExportSpec, weights: OnnxExportWeight
                 X: value,
                 mask: mask(value),
                 reverse: d === 1,
+                ...(spec.states ? { initial: stateIn.map((_, j) => g.op('Squeeze', [sliceState(j, l * D + d), g.int64s([0])])) } : {}),
               });
+          if (spec.states) r.states.forEach((s, j) => stateOut[j]!.push(native ? s : g.op('Unsqueeze', [s, g.int64s([0])])));
           ys.push(r.y); // [T, B, O, ...]
           finals.push(r.final); // [B, O, ...]
         }
         value = D === 2 ? g.op('Concat', ys, { axis: 2 }) : (ys[0] as string);
+      });
+      stateDecls.forEach((s, j) => {
+        if (!spec.states) return;
+        const all = stateOut[j]!;
+        g.node(all.length === 1 ? 'Identity' : 'Concat', all, [`${prefix}${s.name}_n`], all.length === 1 ? {} : { axis: 0 });
+        g.output(`${prefix}${s.name}_n`, FLOAT, [plan.sizes.length * D, 'batch', ...s.shape.map((d, k) => (rest.length && k > 0 ? rest[k - 1]! : d))]);
       });
       features = D * plan.outFeatures;
       if (!(layer.returnSequences ?? false)) {

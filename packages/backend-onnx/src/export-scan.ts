@@ -16,10 +16,12 @@ export interface ScanDirectionArgs {
   /** [T, B] float, 1 at valid steps; '' when there are no lengths */
   readonly mask: string;
   readonly reverse: boolean;
+  /** Initial states in the cell's state order, each [B, ...state]; absent: zeros. */
+  readonly initial?: readonly string[] | undefined;
 }
 
 /** Adds the Scan. Returns y: [T, B, ...state0] in time order and the final output s_0: [B, ...state0]. */
-export function addScanDirection(g: GraphBuilder, a: ScanDirectionArgs): { y: string; final: string } {
+export function addScanDirection(g: GraphBuilder, a: ScanDirectionArgs): { y: string; final: string; states: string[] } {
   const { trace } = a.step;
   const stateInputs = trace.inputs.filter((i) => i.kind === 'state');
   const b = new GraphBuilder('step', `${g.fresh('scan')}_`);
@@ -74,9 +76,12 @@ export function addScanDirection(g: GraphBuilder, a: ScanDirectionArgs): { y: st
   });
 
   // Zero initial states of each state's shape, with the run-time sizes read from X: [T, B, C, height, width].
-  const zero = g.floats([0], []);
-  const outer = symbolsFrom(g, a.X, { batch: 1, height: 3, width: 4 });
-  const initial = a.step.states.map((dims) => g.op('Expand', [zero, dimsValue(g, dims, outer)]));
+  const zeros = (): string[] => {
+    const zero = g.floats([0], []);
+    const outer = symbolsFrom(g, a.X, { batch: 1, height: 3, width: 4 });
+    return a.step.states.map((dims) => g.op('Expand', [zero, dimsValue(g, dims, outer)]));
+  };
+  const initial = a.initial ? [...a.initial] : zeros();
   const direction = a.reverse ? 1 : 0;
   const scanInputs = a.mask ? [a.X, a.mask] : [a.X];
   const outs = g.node('Scan', [...initial, ...scanInputs], states.length + 1, {
@@ -85,5 +90,5 @@ export function addScanDirection(g: GraphBuilder, a: ScanDirectionArgs): { y: st
     scan_output_directions: [direction],
     body: { graph: b.graph() },
   });
-  return { y: outs[states.length]!, final: outs[0]! };
+  return { y: outs[states.length]!, final: outs[0]!, states: outs.slice(0, states.length) };
 }

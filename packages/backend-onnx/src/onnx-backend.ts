@@ -16,6 +16,10 @@ import {
   type DType,
   type FloatArray,
   type HostArray,
+  type InferencePlan,
+  type InferenceProgram,
+  type TrainStepPlan,
+  type TrainStepProgram,
   type LossResult,
   type Precision,
   type RmspropHyper,
@@ -31,6 +35,7 @@ import { Handles } from './handles.js';
 import { buildMatmulGraph, HOST_MATMUL_MAX_WORK } from './matmul.js';
 import { SessionCache } from './session-cache.js';
 import { OnnxSaved, OnnxTensor, shapeSize, type Data, type LiveCounter } from './tensor.js';
+import { compileInference, compileTrainStep } from './whole-step.js';
 
 export interface OnnxBackendOptions {
   /** 'auto' (default) tries CUDA and falls back to CPU; 'cuda' throws when CUDA is unavailable. */
@@ -43,6 +48,11 @@ export interface OnnxBackendOptions {
    * thread for cores (measured on a loaded 2-core machine: backward 1.5–1.9× slower with spinning).
    */
   readonly allowSpinning?: boolean;
+  /**
+   * Run eligible models' training steps and inference as one whole-step graph per step or batch
+   * (whole-step.ts; default true). false keeps every step on the layer-by-layer path (tests compare the two).
+   */
+  readonly wholeStep?: boolean;
 }
 
 class DenseSaved extends OnnxSaved {
@@ -86,7 +96,7 @@ export class OnnxBackend implements Backend {
   private readonly sessions: SessionCache;
 
   /** Use `createOnnxBackend`: it checks the options and resolves the provider (asynchronously). */
-  constructor(provider: ResolvedProvider, threads: number, allowSpinning: boolean) {
+  constructor(provider: ResolvedProvider, threads: number, allowSpinning: boolean, wholeStep = true) {
     this.provider = provider;
     const version = onnxRuntimeVersion().split('.').slice(0, 2).join('.');
     this.name = `onnx-${provider.kind}`;
@@ -97,7 +107,15 @@ export class OnnxBackend implements Backend {
       extra: { 'session.intra_op.allow_spinning': allowSpinning ? '1' : '0' },
     });
     this.fused = Object.freeze(fusedRecurrentKernels(this.h, this.sessions));
+    if (wholeStep) {
+      this.compileTrainStep = (plan: TrainStepPlan) => compileTrainStep(this.h, this.sessions, plan);
+      this.compileInference = (plan: InferencePlan) => compileInference(this.h, this.sessions, plan);
+    }
   }
+
+  /** One session run per training step / inference batch for the models whole-step-graph.ts covers (core's whole-step.ts). */
+  readonly compileTrainStep?: (plan: TrainStepPlan) => TrainStepProgram | undefined;
+  readonly compileInference?: (plan: InferencePlan) => InferenceProgram | undefined;
 
   // ---- tensors -------------------------------------------------------------------------
 
@@ -395,5 +413,6 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   if (ep !== 'auto' && ep !== 'cuda' && ep !== 'cpu') {
     throw new Error(`createOnnxBackend: executionProvider must be 'auto', 'cuda' or 'cpu', got '${String(ep)}'`);
   }
-  return new OnnxBackend(await resolveExecutionProvider(ep, threads), threads, options.allowSpinning === true);
+  if (options.wholeStep !== undefined && typeof options.wholeStep !== 'boolean') throw new Error(`createOnnxBackend: wholeStep must be true or false, got ${JSON.stringify(options.wholeStep)}`);
+  return new OnnxBackend(await resolveExecutionProvider(ep, threads), threads, options.allowSpinning === true, options.wholeStep ?? true);
 }

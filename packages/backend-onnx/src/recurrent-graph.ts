@@ -58,7 +58,7 @@ export function onnxGateOrder(kind: GraphCell['kind']): readonly number[] {
 }
 
 /** Reorder the G gate blocks along axis 0 of `t` (PyTorch → ONNX order). */
-function reorderBlocks(g: GraphBuilder, t: string, cell: GraphCell): string {
+export function reorderBlocks(g: GraphBuilder, t: string, cell: GraphCell): string {
   const order = onnxGateOrder(cell.kind);
   if (order.length === 1) return t;
   const parts = g.node('Split', [t], order.length, { axis: 0 });
@@ -145,8 +145,7 @@ export function buildForwardGraph(cell: GraphCell, s: RecurrentShape, reverse: b
  */
 export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: boolean, masked: boolean): GraphProto {
   const { B, T, I, H } = s;
-  const G = gateCount(cell.kind);
-  const GH = G * H;
+  const GH = gateCount(cell.kind) * H;
   const lstm = cell.kind === 'lstm';
   const g = new GraphBuilder('recurrent_backward');
   g.input('x', FLOAT, [B, T, I]);
@@ -161,7 +160,74 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
   g.input('dy', FLOAT, [B, T, H]);
   g.input('dh_t', FLOAT, [B, H]);
   if (lstm) g.input('dc_t', FLOAT, [B, H]);
+  const r = addBackwardNodes(g, cell, s, reverse, masked, false, {
+    x: 'x', y: 'y', h0: 'h0', c0: lstm ? 'c0' : '', lengths: 'lengths', w_ih: 'w_ih', w_hh: 'w_hh', b_ih: 'b_ih', b_hh: 'b_hh', dy: 'dy', dh_t: 'dh_t', dc_t: lstm ? 'dc_t' : '',
+  });
+  g.node('Identity', [r.dx], ['dx']);
+  g.node('Identity', [r.dh0], ['dh0']);
+  g.output('dx', FLOAT, [B, T, I]);
+  g.output('dh0', FLOAT, [B, H]);
+  if (lstm) {
+    g.node('Identity', [r.dc0], ['dc0']);
+    g.output('dc0', FLOAT, [B, H]);
+  }
+  for (const k of ['dw_ih', 'dw_hh', 'db_ih', 'db_hh'] as const) g.node('Identity', [r[k]], [k]);
+  g.output('dw_ih', FLOAT, [GH, I]);
+  g.output('dw_hh', FLOAT, [GH, H]);
+  g.output('db_ih', FLOAT, [GH]);
+  g.output('db_hh', FLOAT, [GH]);
+  return g.graph();
+}
 
+/** Value names a backward reads in its graph; '' for dy means zero (a layer whose sequence output is unused). */
+export interface BackwardInputs {
+  /** x: [B, T, I] and y: [B, T, H] ([T, B, ·] when time-major) */
+  readonly x: string;
+  readonly y: string;
+  /** h0, c0 (LSTM; else ''): [B, H] */
+  readonly h0: string;
+  readonly c0: string;
+  /** lengths: [B] int32 */
+  readonly lengths: string;
+  readonly w_ih: string;
+  readonly w_hh: string;
+  readonly b_ih: string;
+  readonly b_hh: string;
+  /** dy: like y, or '' (zero) */
+  readonly dy: string;
+  /** dh_t, dc_t (LSTM; else ''): [B, H] */
+  readonly dh_t: string;
+  readonly dc_t: string;
+}
+
+export interface BackwardOutputs {
+  /** dx: [B, T, I] ([T, B, I] when time-major); dh0, dc0 ('' unless LSTM): [B, H]; the weight gradients in PyTorch layout */
+  readonly dx: string;
+  readonly dh0: string;
+  readonly dc0: string;
+  readonly dw_ih: string;
+  readonly dw_hh: string;
+  readonly db_ih: string;
+  readonly db_hh: string;
+}
+
+/**
+ * The backward of one layer direction as nodes of `g` (the whole-step graphs embed it; buildBackwardGraph
+ * wraps it). `timeMajorIO`: x, y, dy come and dx goes as [T, B, ·] (no Transposes).
+ */
+export function addBackwardNodes(
+  g: GraphBuilder,
+  cell: GraphCell,
+  s: RecurrentShape,
+  reverse: boolean,
+  masked: boolean,
+  timeMajorIO: boolean,
+  io: BackwardInputs,
+): BackwardOutputs {
+  const { B, T, I, H } = s;
+  const G = gateCount(cell.kind);
+  const GH = G * H;
+  const hasDy = io.dy !== '';
   const one = g.floats([1], []);
   const axis0 = g.int64s([0]);
   const mul = (a: string, b: string): string => g.op('Mul', [a, b]);
@@ -173,16 +239,16 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
 
   // Time-major, and for the reverse direction each sample's valid prefix reversed, so that what follows is
   // always the forward-direction backward pass.
-  const lengths64 = g.op('Cast', ['lengths'], { to: INT64 });
+  const lengths64 = g.op('Cast', [io.lengths], { to: INT64 });
   const timeMajor = (t: string): string => {
-    const tm = g.op('Transpose', [t], { perm: [1, 0, 2] });
+    const tm = timeMajorIO ? t : g.op('Transpose', [t], { perm: [1, 0, 2] });
     return reverse ? g.op('ReverseSequence', [tm, lengths64], { batch_axis: 1, time_axis: 0 }) : tm;
   };
-  const X = timeMajor('x'); // [T, B, I]
-  const Y = timeMajor('y'); // [T, B, H]
+  const X = timeMajor(io.x); // [T, B, I]
+  const Y = timeMajor(io.y); // [T, B, H]
   const M = masked
     ? g.op('Unsqueeze', [
-        g.op('Cast', [g.op('Less', [g.int32s(Array.from({ length: T }, (_, t) => t), [T, 1]), 'lengths'])], { to: FLOAT }),
+        g.op('Cast', [g.op('Less', [g.int32s(Array.from({ length: T }, (_, t) => t), [T, 1]), io.lengths])], { to: FLOAT }),
         g.int64s([2]),
       ])
     : ''; // [T, B, 1]: 1 at valid steps
@@ -192,8 +258,11 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
   /** `a` at valid steps, 1 at padded ones (the state is carried through unchanged). */
   const carry = (a: string): string => (masked ? add(mul(a, M), NM) : a);
   const maskSeq = masked ? [NM] : [];
-  const dY = valid(timeMajor('dy')); // padded outputs are constant 0: their dy never counts
-  const h0u = g.op('Unsqueeze', ['h0', axis0]);
+  const dY = hasDy ? valid(timeMajor(io.dy)) : ''; // padded outputs are constant 0: their dy never counts
+  /** dh_t + dy_t in a Scan body, or dh_t alone when dy is zero. */
+  const plusDy = (b: GraphBuilder, dh: string, dy: string | undefined): string => (dy === undefined ? dh : b.op('Add', [dh, dy]));
+  const dYs = hasDy ? [dY] : [];
+  const h0u = g.op('Unsqueeze', [io.h0, axis0]);
   const Hprev =
     T === 1 ? h0u : g.op('Concat', [h0u, g.op('Slice', [Y, g.int64s([0]), g.int64s([T - 1]), axis0])], { axis: 0 }); // [T, B, H]
 
@@ -204,11 +273,11 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
   const XH = fused ? g.op('Concat', [X, Hprev], { axis: 2 }) : ''; // [T, B, I + H]
   const preActivation = (): string =>
     add(
-      g.op('MatMul', [XH, g.op('Transpose', [g.op('Concat', ['w_ih', 'w_hh'], { axis: 1 })], { perm: [1, 0] })]),
-      add('b_ih', 'b_hh'),
+      g.op('MatMul', [XH, g.op('Transpose', [g.op('Concat', [io.w_ih, io.w_hh], { axis: 1 })], { perm: [1, 0] })]),
+      add(io.b_ih, io.b_hh),
     ); // [T, B, GH]
-  const Ax = fused ? '' : add(g.op('MatMul', [X, g.op('Transpose', ['w_ih'], { perm: [1, 0] })]), 'b_ih'); // [T, B, GH]
-  const Ah = fused ? '' : add(g.op('MatMul', [Hprev, g.op('Transpose', ['w_hh'], { perm: [1, 0] })]), 'b_hh');
+  const Ax = fused ? '' : add(g.op('MatMul', [X, g.op('Transpose', [io.w_ih], { perm: [1, 0] })]), io.b_ih); // [T, B, GH]
+  const Ah = fused ? '' : add(g.op('MatMul', [Hprev, g.op('Transpose', [io.w_hh], { perm: [1, 0] })]), io.b_hh);
 
   let dGi: string; // [T, B, GH] gradients of the input-side pre-activations (masked)
   let dGh: string; // [T, B, GH] gradients of the hidden-side pre-activations, paired with H_prev (r ⊙ H_prev for the reset-before n block)
@@ -225,12 +294,12 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
     // c_t = f c_{t−1} + i g at valid steps, carried through at padded ones.
     const Fm = carry(f);
     const IGm = valid(mul(i, gg));
-    const [, C] = scanWith(g, ['c0'], [Fm, IGm], false, (b, [c], [fm, igm]) => {
+    const [, C] = scanWith(g, [io.c0], [Fm, IGm], false, (b, [c], [fm, igm]) => {
       const cNext = b.op('Add', [b.op('Mul', [c as string, fm as string]), igm as string]);
       return { states: [cNext], outputs: [cNext] };
     }) as [string, string];
     // c_{t−1} for every step, built once outside the Scan rather than copied out of it step by step.
-    const c0u = g.op('Unsqueeze', ['c0', axis0]);
+    const c0u = g.op('Unsqueeze', [io.c0, axis0]);
     const Cprev = T === 1 ? c0u : g.op('Concat', [c0u, g.op('Slice', [C, g.int64s([0]), g.int64s([T - 1]), axis0])], { axis: 0 });
     const tc = g.op('Tanh', [C]);
     // Everything the step needs that does not depend on the recurrence, masked, precomputed in batch.
@@ -242,18 +311,19 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
     const Kg = valid(mul(i, tanhDeriv(gg)));
     const [dhOut, dcOut, dA] = scanWith(
       g,
-      ['dh_t', 'dc_t'],
-      [dY, Do, Kao, Ki, Kf, Kg, Fm, ...maskSeq],
+      [io.dh_t, io.dc_t],
+      [Do, Kao, Ki, Kf, Kg, Fm, ...maskSeq, ...dYs],
       true,
-      (b, [dh, dc], [dy, dO, kao, ki, kf, kg, fm, nm]) => {
-        const dht = b.op('Add', [dh as string, dy as string]);
+      (b, [dh, dc], [dO, kao, ki, kf, kg, fm, ...rest]) => {
+        const nm = masked ? rest[0] : undefined;
+        const dht = plusDy(b, dh as string, hasDy ? rest[rest.length - 1] : undefined);
         const dct = b.op('Add', [dc as string, b.op('Mul', [dht, dO as string])]);
         const dAt = b.op(
           'Concat',
           [b.op('Mul', [dct, ki as string]), b.op('Mul', [dct, kf as string]), b.op('Mul', [dct, kg as string]), b.op('Mul', [dht, kao as string])],
           { axis: 1 },
         );
-        const dhPrev = carryThrough(b, b.op('MatMul', [dAt, 'w_hh']), dht, nm);
+        const dhPrev = carryThrough(b, b.op('MatMul', [dAt, io.w_hh]), dht, nm);
         const dcPrev = b.op('Mul', [dct, fm as string]);
         return { states: [dhPrev, dcPrev], outputs: [dAt] };
       },
@@ -276,13 +346,13 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
       const Kr = mul(mul(Kn, ahn), sigmoidDeriv(r)); // dar
       const Khn = mul(Kn, r); // d(W_hn h + b_hn)
       // Per-step Concats of [B, H] pieces are cheaper than [T, B, 3H] ones up front.
-      const [dhOut, dI, dH] = scanWith(g, ['dh_t'], [dY, Kr, Kz, Kn, Khn, Zp], true, (b, [dh], [dy, kr, kz, kn, khn, zp]) => {
-        const dht = b.op('Add', [dh as string, dy as string]);
+      const [dhOut, dI, dH] = scanWith(g, [io.dh_t], [Kr, Kz, Kn, Khn, Zp, ...dYs], true, (b, [dh], [kr, kz, kn, khn, zp, dy]) => {
+        const dht = plusDy(b, dh as string, dy);
         const dar = b.op('Mul', [dht, kr as string]);
         const daz = b.op('Mul', [dht, kz as string]);
         const dGhT = b.op('Concat', [dar, daz, b.op('Mul', [dht, khn as string])], { axis: 1 });
         const dGiT = b.op('Concat', [dar, daz, b.op('Mul', [dht, kn as string])], { axis: 1 });
-        const dhPrev = b.op('Add', [b.op('MatMul', [dGhT, 'w_hh']), b.op('Mul', [dht, zp as string])]);
+        const dhPrev = b.op('Add', [b.op('MatMul', [dGhT, io.w_hh]), b.op('Mul', [dht, zp as string])]);
         return { states: [dhPrev], outputs: [dGiT, dGhT] };
       }) as [string, string, string];
       dGi = dI;
@@ -290,8 +360,8 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
       dh0 = dhOut;
     } else {
       // n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
-      const [wHrz, wHn] = g.node('Split', ['w_hh', g.int64s([2 * H, H])], 2, { axis: 0 }) as [string, string];
-      const [bHrz, bHn] = g.node('Split', ['b_hh', g.int64s([2 * H, H])], 2, { axis: 0 }) as [string, string];
+      const [wHrz, wHn] = g.node('Split', [io.w_hh, g.int64s([2 * H, H])], 2, { axis: 0 }) as [string, string];
+      const [bHrz, bHn] = g.node('Split', [io.b_hh, g.int64s([2 * H, H])], 2, { axis: 0 }) as [string, string];
       void bHrz; // b_hr, b_hz are already inside Ah
       const Q = mul(r, Hprev); // [T, B, H]
       const u = add(g.op('MatMul', [Q, g.op('Transpose', [wHn], { perm: [1, 0] })]), bHn);
@@ -299,8 +369,8 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
       const Kn = valid(mul(oneMinus(z), tanhDeriv(n)));
       const Kz = valid(mul(sub(Hprev, n), sigmoidDeriv(z)));
       const Kq = mul(Hprev, sigmoidDeriv(r)); // dar = dq · Kq, dq = dan · W_hn
-      const [dhOut, dI] = scanWith(g, ['dh_t'], [dY, Kn, Kz, Kq, r, Zp], true, (b, [dh], [dy, kn, kz, kq, rr, zp]) => {
-        const dht = b.op('Add', [dh as string, dy as string]);
+      const [dhOut, dI] = scanWith(g, [io.dh_t], [Kn, Kz, Kq, r, Zp, ...dYs], true, (b, [dh], [kn, kz, kq, rr, zp, dy]) => {
+        const dht = plusDy(b, dh as string, dy);
         const dan = b.op('Mul', [dht, kn as string]);
         const daz = b.op('Mul', [dht, kz as string]);
         const dq = b.op('MatMul', [dan, wHn]);
@@ -328,10 +398,11 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
     const deriv =
       cell.nonlinearity === 'tanh' ? tanhDeriv(h) : g.op('Cast', [g.op('Greater', [h, g.floats([0], [])])], { to: FLOAT });
     const Kd = valid(deriv);
-    const [dhOut, dA] = scanWith(g, ['dh_t'], [dY, Kd, ...maskSeq], true, (b, [dh], [dy, kd, nm]) => {
-      const dht = b.op('Add', [dh as string, dy as string]);
+    const [dhOut, dA] = scanWith(g, [io.dh_t], [Kd, ...maskSeq, ...dYs], true, (b, [dh], [kd, ...rest]) => {
+      const nm = masked ? rest[0] : undefined;
+      const dht = plusDy(b, dh as string, hasDy ? rest[rest.length - 1] : undefined);
       const da = b.op('Mul', [dht, kd as string]);
-      const dhPrev = carryThrough(b, b.op('MatMul', [da, 'w_hh']), dht, nm);
+      const dhPrev = carryThrough(b, b.op('MatMul', [da, io.w_hh]), dht, nm);
       return { states: [dhPrev], outputs: [da] };
     }) as [string, string];
     dGi = dA;
@@ -342,33 +413,22 @@ export function buildBackwardGraph(cell: GraphCell, s: RecurrentShape, reverse: 
   const flat = (t: string, w: number): string => g.op('Reshape', [t, g.int64s([T * B, w])]);
   const dGiF = flat(dGi, GH);
   const dGhF = dGh === dGi ? dGiF : flat(dGh, GH);
+  let dw_ih: string, dw_hh: string, db_ih: string, db_hh: string;
   if (fused) {
     const dW = g.op('Gemm', [dGiF, flat(XH, I + H)], { transA: 1 }); // [GH, I + H]
-    g.node('Split', [dW, g.int64s([I, H])], ['dw_ih', 'dw_hh'], { axis: 1 });
-    g.node('ReduceSum', [dGiF, axis0], ['db_ih'], { keepdims: 0 });
-    g.node('Identity', ['db_ih'], ['db_hh']);
+    [dw_ih, dw_hh] = g.node('Split', [dW, g.int64s([I, H])], 2, { axis: 1 }) as [string, string];
+    db_ih = g.op('ReduceSum', [dGiF, axis0], { keepdims: 0 });
+    db_hh = db_ih;
   } else {
-    g.node('Gemm', [dGiF, flat(X, I)], ['dw_ih'], { transA: 1 });
-    if (dWhh === undefined) g.node('Gemm', [dGhF, flat(Hprev, H)], ['dw_hh'], { transA: 1 });
-    else g.node('Identity', [dWhh], ['dw_hh']);
-    g.node('ReduceSum', [dGiF, axis0], ['db_ih'], { keepdims: 0 });
-    g.node('ReduceSum', [dGhF, axis0], ['db_hh'], { keepdims: 0 });
+    dw_ih = g.op('Gemm', [dGiF, flat(X, I)], { transA: 1 });
+    dw_hh = dWhh ?? g.op('Gemm', [dGhF, flat(Hprev, H)], { transA: 1 });
+    db_ih = g.op('ReduceSum', [dGiF, axis0], { keepdims: 0 });
+    db_hh = g.op('ReduceSum', [dGhF, axis0], { keepdims: 0 });
   }
-  let dX = g.op('MatMul', [dGi, 'w_ih']); // [T, B, I]
+  let dX = g.op('MatMul', [dGi, io.w_ih]); // [T, B, I]
   if (reverse) dX = g.op('ReverseSequence', [dX, lengths64], { batch_axis: 1, time_axis: 0 });
-  g.node('Transpose', [dX], ['dx'], { perm: [1, 0, 2] });
-  g.node('Identity', [dh0], ['dh0']);
-  g.output('dx', FLOAT, [B, T, I]);
-  g.output('dh0', FLOAT, [B, H]);
-  if (lstm) {
-    g.node('Identity', [dc0], ['dc0']);
-    g.output('dc0', FLOAT, [B, H]);
-  }
-  g.output('dw_ih', FLOAT, [GH, I]);
-  g.output('dw_hh', FLOAT, [GH, H]);
-  g.output('db_ih', FLOAT, [GH]);
-  g.output('db_hh', FLOAT, [GH]);
-  return g.graph();
+  const dx = timeMajorIO ? dX : g.op('Transpose', [dX], { perm: [1, 0, 2] });
+  return { dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh };
 }
 
 /**

@@ -38,6 +38,24 @@ export class SessionCache {
     return session.run(feeds);
   }
 
+  private readonly owned = new Set<OrtSession>();
+
+  /** A session outside the cache, for graphs whose weights are baked in (released by `release` or close()). */
+  async createOwned(model: Uint8Array): Promise<OrtSession> {
+    if (this.closed) throw new Error('onnx backend: used after close()');
+    const s = await OrtSession.create(model, this.options);
+    if (this.closed) {
+      s.release();
+      throw new Error('onnx backend: used after close()');
+    }
+    this.owned.add(s);
+    return s;
+  }
+
+  release(s: OrtSession): void {
+    if (this.owned.delete(s)) s.release();
+  }
+
   /** The cached graphs' keys (tests and diagnostics: which graph a call ran). */
   keys(): string[] {
     return [...this.sessions.keys()];
@@ -51,5 +69,7 @@ export class SessionCache {
     this.closed = true;
     for (const s of this.sessions.values()) s.then((x) => x.release(), () => undefined);
     this.sessions.clear();
+    for (const s of this.owned) s.release();
+    this.owned.clear();
   }
 }

@@ -17,6 +17,8 @@
 // U dense units, V vocabulary, E embedding size.
 
 import type { CellConfig, CellSizes } from './cells/cell.js';
+import type { InferencePlan, InferenceProgram, TrainStepPlan, TrainStepProgram } from './whole-step.js';
+export type { InferencePlan, InferenceProgram, TrainStepArgs, TrainStepPlan, TrainStepProgram, TrainStepResult, WholeModelPlan } from './whole-step.js';
 
 /** Bumped whenever this interface changes incompatibly; backends declare the version they implement. */
 export const SPECIFICATION_VERSION = 3 as const;
@@ -273,6 +275,18 @@ export interface Backend {
   sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SgdHyper & { readonly first: boolean }): Awaitable<void>;
   /** PyTorch `torch.optim.RMSprop` (not centered). `buffer` is used only when momentum > 0. */
   rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, buffer: Tensor, h: RmspropHyper): Awaitable<void>;
+
+  // ---- whole-step programs, optional (see whole-step.ts) ------------------------------------------
+  /**
+   * A program that runs one whole training step of the model `plan` describes (forward, loss,
+   * backward, clipping, the optimizer update) in as few engine calls as the backend can, updating
+   * the parameters and optimizer slots in place on their handles; undefined when the backend does
+   * not compute this model that way (core then runs the layer-by-layer path). Absent: never.
+   * It must compute what the layer-by-layer path computes, to float tolerance.
+   */
+  compileTrainStep?(plan: TrainStepPlan): TrainStepProgram | undefined;
+  /** The same for inference (predict, evaluate): the whole model's forward in one program, or undefined. */
+  compileInference?(plan: InferencePlan): InferenceProgram | undefined;
 }
 
 /** A backend package's factory. Async because engines load (wasm, ONNX sessions, WebGL contexts). */

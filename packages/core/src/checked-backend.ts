@@ -67,7 +67,12 @@ class CheckedBackend implements Backend {
     const fused: Record<string, FusedRecurrentKernel> = {};
     for (const [kind, k] of Object.entries(inner.fused ?? {})) if (k) fused[kind] = this.checkedKernel(kind, k);
     this.fused = Object.freeze(fused);
+    // Whole-step programs (whole-step.ts) take core-checked batches and the model's own handles: passed through.
+    if (inner.compileTrainStep) this.compileTrainStep = (plan) => inner.compileTrainStep!(plan);
+    if (inner.compileInference) this.compileInference = (plan) => inner.compileInference!(plan);
   }
+  readonly compileTrainStep?: Backend['compileTrainStep'];
+  readonly compileInference?: Backend['compileInference'];
 
   get name(): string {
     return this.inner.name;

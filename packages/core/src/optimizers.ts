@@ -212,6 +212,26 @@ export class Optimizer {
     }
   }
 
+  /**
+   * For a backend's whole-step program (whole-step.ts): counts the step and returns every
+   * parameter's two slots (zeros on first use) for the program to update in place, and whether they
+   * are fresh (SGD's first step). Undefined, with nothing changed, when only some parameters have
+   * slots yet (the plain path handles that mix).
+   */
+  beginWholeStep(params: ReadonlyMap<string, Tensor>): { step: number; first: boolean; slots: Map<string, readonly Tensor[]> } | undefined {
+    const have = [...params.keys()].filter((n) => this.slots.has(n)).length;
+    if (have !== 0 && have !== params.size) return undefined;
+    const first = have === 0;
+    const slots = new Map<string, readonly Tensor[]>();
+    for (const [name, p] of params) {
+      let s = this.slots.get(name);
+      if (!s) this.slots.set(name, (s = [this.backend.zeros(p.shape), this.backend.zeros(p.shape)]));
+      slots.set(name, s);
+    }
+    this.step++;
+    return { step: this.step, first, slots };
+  }
+
   /** Host copies of the state, for checkpoints. */
   async state(): Promise<{ step: number; slots: Map<string, Float32Array[]> }> {
     const slots = new Map<string, Float32Array[]>();

@@ -17,6 +17,7 @@ import { checkCallbacks, type Callbacks, type EpochLog, type FitContext } from '
 import { checkSchedule, scheduledLr, type LrSchedule } from './lr-schedules.js';
 import type { Initializer } from './init.js';
 import { Rng } from './rng.js';
+import { inferWhole, trainWholeStep } from './whole-step.js';
 import { checkOptions } from './strict-options.js';
 import { ModelLock } from './model-lock.js';
 import { encodeSafetensors } from './safetensors.js';
@@ -466,6 +467,9 @@ export class Sequential {
     this.lastLoss = opts.loss;
     const optimizer = this.optimizerFor(opts.optimizer, baseLr);
     const b = this.backend;
+    // whole-step.ts: the backend's one-program step where it has one for this model (else undefined).
+    const whole = await trainWholeStep(this, this.fused, batch, opts, optimizer, countAccuracy);
+    if (whole) return whole;
 
     const { loss, grads, dInitial } = await this.lossAndGrads(batch, opts.loss, opts.initialStates, countAccuracy, false);
     disposeStates(b, dInitial);
@@ -728,7 +732,7 @@ export class Sequential {
         checkTargets(batch.y, lossName, this.outShape(batch.x.shape));
         const x = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
         const y = this.upload(batch.y, targetDtype(lossName));
-        const fwd = await this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false });
+        const fwd = (await inferWhole(this, this.fused, x, batch.x, batch.lengths)) ?? (await this.forwardTensors(x, { training: false, lengths: batch.lengths, keepState: false })); // whole-step.ts
         b.dispose(x);
         const r = await computeLoss(b, lossName, fwd.y, y, batch.lengths);
         b.dispose(y);
@@ -766,7 +770,7 @@ export class Sequential {
       for (const idx of batchIndices(epochOrder(N, 0, 0, false), opts.batchSize ?? 256)) {
         const batch = gatherBatch(ds, idx);
         const xt = this.upload(batch.x, this.input.kind === 'ids' ? 'int32' : 'float32');
-        const fwd = await this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false });
+        const fwd = (await inferWhole(this, this.fused, xt, batch.x, batch.lengths)) ?? (await this.forwardTensors(xt, { training: false, lengths: batch.lengths, keepState: false })); // whole-step.ts
         this.backend.dispose(xt);
         out.set(await this.backend.read(fwd.y), idx[0]! * rowSize);
         this.backend.dispose(fwd.y);
