@@ -15,6 +15,8 @@ export function defaultEngine(): TfjsEngine {
   return tf.env().getBool('IS_BROWSER') ? 'webgl' : 'wasm';
 }
 
+class NoWebGL extends Error {}
+
 async function registerEngine(engine: TfjsEngine): Promise<void> {
   // Already registered (e.g. a browser app imported @tensorflow/tfjs-backend-webgl itself).
   if (tf.findBackendFactory(engine) !== null) return;
@@ -24,14 +26,18 @@ async function registerEngine(engine: TfjsEngine): Promise<void> {
     if (engine === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     else if (engine === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
     else {
-      // Not a dependency of this package (Node has no WebGL); a browser app installs it.
+      // In a browser the package's browser entry (index.browser.ts) has imported the engine
+      // already. Node has no WebGL: tfjs-backend-webgl loads there but never registers.
+      if (!tf.env().getBool('IS_BROWSER')) throw new NoWebGL();
       const specifier = '@tensorflow/tfjs-backend-webgl';
       await import(/* @vite-ignore */ specifier);
     }
   } catch (e) {
+    if (e instanceof NoWebGL) {
+      throw new Error(`createTfjsBackend: engine 'webgl': @tensorflow/tfjs-backend-webgl runs only in a browser (this is not one); use 'wasm' or 'cpu' here`);
+    }
     throw new Error(
-      `createTfjsBackend: engine '${engine}': could not load @tensorflow/tfjs-backend-${engine} (${(e as Error).message})` +
-        (engine === 'webgl' ? '; install @tensorflow/tfjs-backend-webgl 4.22 to use WebGL' : ''),
+      `createTfjsBackend: engine '${engine}': could not load @tensorflow/tfjs-backend-${engine} (${(e as Error).message})`,
     );
   }
 }
