@@ -18,11 +18,11 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 
 /** Public packages, by directory under packages/ (npm name @rnnkit/<dir>). */
-const PUBLIC = ['core', 'backend-js', 'backend-tfjs', 'backend-onnx', 'backend-gpujs', 'datasets', 'conformance'];
+const PUBLIC = ['core', 'backend-js', 'backend-tfjs', 'backend-onnx', 'backend-gpujs', 'datasets', 'conformance', 'torch'];
 /** The four backends the example runs on; the first is the one the template imports. */
 const BACKENDS = ['backend-js', 'backend-tfjs', 'backend-onnx', 'backend-gpujs'];
 /** What the fresh project installs: every public package (npm adds conformance's vitest peer). */
-const INSTALLED = ['core', 'datasets', ...BACKENDS, 'conformance'];
+const INSTALLED = ['core', 'datasets', ...BACKENDS, 'conformance', 'torch'];
 /**
  * Largest |Δ| of any logit against backend-js (float32 everywhere, four Adam steps, lr 1e-3).
  * Measured on this repo's dev machine: 6e-8 (tfjs wasm, onnx cpu), 4e-7 (gpu.js WebGL on llvmpipe). 1e-3
@@ -139,6 +139,11 @@ try {
         return lstatSync(p).isSymbolicLink() || !existsSync(join(p, 'package.json'));
       });
       check('installed @rnnkit packages are real copies, not workspace links', leaked.length === 0, leaked.join(', '));
+      // @rnnkit/torch copies its Python files (train.py, ...) from the installed package into every export.
+      const py = run(process.execPath, ['--input-type=module', '-e', "import { PYTHON_FILES, pythonDir } from '@rnnkit/torch'; import { accessSync } from 'node:fs'; for (const f of PYTHON_FILES) accessSync(pythonDir() + f);"], { cwd: app });
+      check('@rnnkit/torch finds its Python files in the installed package', py.status === 0, tail(py.stderr));
+      const bin = run(join(app, 'node_modules', '.bin', 'rnnkit-torch'), ['export-torch', '--help'], { cwd: app });
+      check('@rnnkit/torch installs its rnnkit-torch command', bin.status === 0 && bin.stdout.includes('--out <dir>'), tail(bin.stderr + bin.stdout));
     }
   }
 
