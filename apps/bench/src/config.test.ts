@@ -40,17 +40,26 @@ describe('standard configurations (the issue text)', () => {
     expect(specs[2]).toMatchObject({ units: 1 });
   });
 
-  it('quick and tiny run the same models and hyper-parameters on fewer samples', () => {
+  it('tiny runs the same models and hyper-parameters on fewer samples', () => {
     for (const task of ['mnist', 'imdb'] as const) {
       const full = taskConfig(task, 'full');
-      for (const profile of ['quick', 'tiny'] as const) {
-        const c = taskConfig(task, profile);
-        expect(c.model).toEqual(full.model);
-        expect([c.loss, c.batchSize, c.optimizer]).toEqual([full.loss, full.batchSize, full.optimizer]);
-        expect(c.trainSamples).toBeLessThan(full.trainSamples);
-        expect(c.testSamples).toBeLessThan(full.testSamples);
-      }
+      const c = taskConfig(task, 'tiny');
+      expect(c.model).toEqual(full.model);
+      expect([c.loss, c.batchSize, c.optimizer]).toEqual([full.loss, full.batchSize, full.optimizer]);
+      expect(c.trainSamples).toBeLessThan(full.trainSamples);
+      expect(c.testSamples).toBeLessThan(full.testSamples);
     }
+  });
+
+  it('quick: smaller models at Adam 0.01 on seeded subsets, one epoch (issue #18: it must learn within a few minutes)', () => {
+    const mnist = taskConfig('mnist', 'quick');
+    expect(mnist.model).toEqual({ ...taskConfig('mnist', 'full').model, hiddenSize: 64 });
+    expect([mnist.optimizer.lr, mnist.batchSize, mnist.epochs, mnist.trainSamples, mnist.testSamples]).toEqual([0.01, 64, 1, 8192, 1000]);
+    const imdb = taskConfig('imdb', 'quick');
+    expect(imdb.model).toEqual({ kind: 'imdb', numWords: 5000, maxLen: 80, padding: 'pre', truncating: 'pre', embeddingSize: 32, hiddenSize: 32 });
+    expect([imdb.optimizer.lr, imdb.batchSize, imdb.epochs, imdb.trainSamples, imdb.testSamples]).toEqual([0.01, 32, 1, 2000, 500]);
+    // --cell runs keep the cells' parameter-matched sizes.
+    expect(taskConfig('mnist', 'quick', { cell: 'gru' }).model).toMatchObject({ cell: 'gru', hiddenSize: 150 });
   });
 
   it('quick has a 60 s time budget per backend, full none; --budget overrides, 0 removes it', () => {
@@ -69,21 +78,21 @@ describe('standard configurations (the issue text)', () => {
 
 describe('--cell: the MNIST model with any one-dimensional cell', () => {
   it('every cell keeps the task, head, loss, optimizer and data sizes; only the recurrent layer changes', () => {
-    const lstm = taskConfig('mnist', 'quick');
+    const lstm = taskConfig('mnist', 'full');
     for (const cell of CELL_NAMES) {
-      const c = taskConfig('mnist', 'quick', { cell });
+      const c = taskConfig('mnist', 'full', { cell });
       const m = c.model as MnistModel;
       expect(m).toMatchObject({ kind: 'mnist', cell, hiddenSize: CELLS[cell].hiddenSize, cellOptions: CELLS[cell].options, inputSize: 28, steps: 28, classes: 10 });
       expect([c.loss, c.optimizer, c.batchSize, c.epochs, c.trainSamples, c.testSamples, c.seed]).toEqual([lstm.loss, lstm.optimizer, lstm.batchSize, lstm.epochs, lstm.trainSamples, lstm.testSamples, lstm.seed]);
     }
-    expect(taskConfig('mnist', 'quick', { cell: 'gru' }).model).toMatchObject({ cell: 'gru', hiddenSize: 150 });
-    expect(describeModel(taskConfig('mnist', 'quick', { cell: 'lstmProjection' }).model)).toMatch(/^LSTM-projection\(28→160→80\) over 28 rows .*, last output, dense 10/);
-    expect(describeModel(taskConfig('mnist', 'quick', { cell: 'jordan' }).model)).toMatch(/^Jordan\(28→192→192; tanh\) over 28 rows/);
-    expect(describeModel(taskConfig('mnist', 'quick', { cell: 'ctrnn' }).model)).toMatch(/^CTRNN\(28→268; α 0.5, tanh\) over 28 rows .*, last hidden state/);
+    expect(taskConfig('mnist', 'full', { cell: 'gru' }).model).toMatchObject({ cell: 'gru', hiddenSize: 150 });
+    expect(describeModel(taskConfig('mnist', 'full', { cell: 'lstmProjection' }).model)).toMatch(/^LSTM-projection\(28→160→80\) over 28 rows .*, last output, dense 10/);
+    expect(describeModel(taskConfig('mnist', 'full', { cell: 'jordan' }).model)).toMatch(/^Jordan\(28→192→192; tanh\) over 28 rows/);
+    expect(describeModel(taskConfig('mnist', 'full', { cell: 'ctrnn' }).model)).toMatch(/^CTRNN\(28→268; α 0.5, tanh\) over 28 rows .*, last hidden state/);
   });
 
   it('builds each cell with the documented layer options', () => {
-    const spec = (cell: (typeof CELL_NAMES)[number]) => modelLayers(taskConfig('mnist', 'quick', { cell }).model)[0]!;
+    const spec = (cell: (typeof CELL_NAMES)[number]) => modelLayers(taskConfig('mnist', 'full', { cell }).model)[0]!;
     expect(spec('gru')).toEqual(layers.gru({ inputSize: 28, hiddenSize: 150 }));
     expect(spec('rnn')).toEqual(layers.rnn({ inputSize: 28, hiddenSize: 268, nonlinearity: 'tanh' }));
     expect(spec('ctrnn')).toEqual(layers.ctrnn({ inputSize: 28, hiddenSize: 268, alpha: 0.5, nonlinearity: 'tanh' }));
@@ -97,7 +106,7 @@ describe('--cell: the MNIST model with any one-dimensional cell', () => {
 
   it("keeps every cell's whole-model parameter count within 3% of the LSTM's 82,186", async () => {
     const counts: Record<string, number> = {};
-    for (const cell of CELL_NAMES) counts[cell] = await countParameters(taskConfig('mnist', 'quick', { cell }));
+    for (const cell of CELL_NAMES) counts[cell] = await countParameters(taskConfig('mnist', 'full', { cell }));
     // The README's table.
     expect(counts).toEqual({
       rnn: 82_554,

@@ -1,6 +1,7 @@
 // report.html: self-contained (inline CSS and SVG, no scripts, no network): per task, the loss
 // curves of every backend overlaid, then throughput and accuracy bars side by side, then the table.
 import { baselineOf, baselineRatio, deviceText, fmtBytes, fmtMse, fmtPercent, fmtRate, fmtSeconds, isRegression, jsBaseline, peakMemory, ratio, rowNote, runLabel, scoreHeader, scoreText, statusText, taskHeading, taskName } from './format.js';
+import { PROFILE_DESCRIPTION } from './config.js';
 import { framesPicture } from './frames-picture.js';
 import type { BackendRun, BenchResults, TaskResult } from './results.js';
 import { barChart, escapeHtml, lineChart, type Bar } from './svg-charts.js';
@@ -126,6 +127,7 @@ tr.failed td, tr.unavailable td, tr.timeout td { color: #a00; }
 ${escapeHtml(`${m.cpuModel}, ${m.cpuCount} logical CPUs, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB, ${m.platform}/${m.arch}, Node ${m.node}`)}<br>
 ${escapeHtml(versions)}</p>
 <p>Same seed, same samples, same order and hyper-parameters on every backend; each backend is validated against backend-js float64 on one real batch before it is timed, and runs in its own process.</p>
+<p>${escapeHtml(PROFILE_DESCRIPTION[results.options.profile])}</p>
 ${results.tasks.map(taskSection).join('\n')}
 </body>
 </html>

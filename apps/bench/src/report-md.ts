@@ -1,5 +1,6 @@
 // results.md: one table per task, plus machine, versions and configuration.
 import { baselineOf, deviceText, fmtBytes, fmtMse, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, scoreHeader, scoreText, statusText, taskHeading } from './format.js';
+import { PROFILE_DESCRIPTION } from './config.js';
 import type { BenchResults, TaskResult } from './results.js';
 
 /** A table cell: no pipes or newlines. */
@@ -46,6 +47,8 @@ export function markdownReport(results: BenchResults): string {
     '',
     'Every backend trains the same model from the same seed on the same samples in the same order; it is validated against backend-js float64 on one real batch before it is timed. ' +
       'Train samples/s covers the training batches only; inference samples/s is one forward pass over the test samples after the last epoch. Ratios are against js in this run.',
+    '',
+    PROFILE_DESCRIPTION[results.options.profile],
   ];
   for (const t of results.tasks) {
     const c = t.config;
