@@ -8,7 +8,7 @@ export { recurrentConfig } from './layers/recurrent.js';
 export * from './dataset.js';
 export * from './init.js';
 export * from './losses.js';
-export { Optimizer } from './optimizers.js';
+export { Optimizer, checkOptimizerSpec } from './optimizers.js';
 export { disposeStates } from './sequential.js';
 export * from './checkpoint.js';
 export { checkBackend } from './bind.js';

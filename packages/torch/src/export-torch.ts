@@ -6,7 +6,7 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adam, type Dataset, type LayerSpec, type LossName, type OptimizerSpec, type Sequential } from '@rnnkit/core';
-import { checkLossName, targetDtype } from '@rnnkit/core/internal';
+import { checkLossName, checkOptimizerSpec, targetDtype } from '@rnnkit/core/internal';
 import { torchModelSource } from './model-source.js';
 import { encodeNpy } from './npy.js';
 import { PYTHON_FILES, pythonDir } from './python-files.js';
@@ -74,25 +74,12 @@ const NOT_EXPORTED: Readonly<Record<string, string>> = {
   initialStates: 'train.py starts every sequence from zero states',
 };
 
-/** torch.optim's arguments for each type: an optimizer spec with any other field is refused. */
-const OPTIMIZER_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  adam: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
-  adamw: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
-  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
-  rmsprop: ['lr', 'alpha', 'eps', 'momentum', 'weightDecay'],
-};
-
-/** A spec from core's factories (adam(), sgd({ lr }), ...): every field train.py passes to torch.optim, nothing else. */
+/**
+ * Core's own optimizer-spec check: train.py passes every field core's optimizers have to
+ * torch.optim (their fields are torch.optim's arguments), so a spec core accepts is reproduced.
+ */
 function checkOptimizer(spec: OptimizerSpec): OptimizerSpec {
-  const { type, ...rest } = (spec ?? {}) as unknown as Record<string, unknown>;
-  const fields = typeof type === 'string' ? OPTIMIZER_FIELDS[type] : undefined;
-  if (!fields) throw new Error(`exportTorch: optimizer: type: expected 'adam', 'adamw', 'sgd' or 'rmsprop' (from core's adam(), adamw(), sgd(), rmsprop()), got ${JSON.stringify(type)}`);
-  for (const key of Object.keys(rest)) if (!fields.includes(key)) throw new Error(`exportTorch: optimizer: field '${key}' of ${type} is not reproduced by the PyTorch export (it takes ${fields.join(', ')})`);
-  for (const key of fields) {
-    const v = rest[key];
-    if (key === 'nesterov' ? typeof v !== 'boolean' : typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`exportTorch: optimizer: ${key}: expected ${key === 'nesterov' ? 'true or false' : 'a finite number'} (build the spec with ${type}(...)), got ${JSON.stringify(v)}`);
-  }
-  return spec;
+  return checkOptimizerSpec(spec, 'exportTorch: optimizer');
 }
 
 function positiveInt(name: string, v: unknown): number {
