@@ -18,7 +18,7 @@ describe('parseArgs', () => {
       cell: 'lstm',
       budget: undefined,
       out: join(root, 'bench-results'),
-      peers: false,
+      peers: [],
       open: false,
     });
     expect(root.endsWith('apps/bench')).toBe(false);
@@ -26,7 +26,12 @@ describe('parseArgs', () => {
 
   it('reads every option, and skips the literal -- that `pnpm bench -- …` passes', () => {
     const o = parseArgs(['--', '--task', 'imdb', '--backends', 'js, onnx,js', '--profile', 'full', '--epochs', '2', '--seed', '0', '--budget', '0', '--out', '/tmp/x', '--peers'], '/');
-    expect(o).toMatchObject({ tasks: ['imdb'], backends: ['js', 'onnx'], profile: 'full', epochs: 2, seed: 0, budget: 0, out: '/tmp/x', peers: true });
+    expect(o).toMatchObject({ tasks: ['imdb'], backends: ['js', 'onnx'], profile: 'full', epochs: 2, seed: 0, budget: 0, out: '/tmp/x', peers: ['tfjs-layers'] });
+    // Peers by name, comma-separated, in the order given; a bare --peers is tf.layers, as before torch existed.
+    expect(parseArgs(['--peers', 'torch']).peers).toEqual(['torch']);
+    expect(parseArgs(['--peers', 'tfjs-layers, torch,torch']).peers).toEqual(['tfjs-layers', 'torch']);
+    expect(parseArgs(['--peers', '--task', 'mnist'])).toMatchObject({ peers: ['tfjs-layers'], tasks: ['mnist'] });
+    expect(() => parseArgs(['--peers', 'jax'])).toThrow("unknown peer 'jax'; expected a comma-separated list of tfjs-layers, torch.");
     expect(parseArgs(['--task', 'all']).tasks).toEqual(['mnist', 'imdb', 'movingMnist']);
     expect(parseArgs(['--task', 'movingMnist']).tasks).toEqual(['movingMnist']);
     expect(parseArgs(['--task', 'mnist, movingMnist,mnist']).tasks).toEqual(['mnist', 'movingMnist']);

@@ -22,8 +22,21 @@ export interface BenchOptions {
   /** Seconds per backend and task; 0 = none; undefined = the profile's (quick 60 s, full none). */
   readonly budget: number | undefined;
   readonly out: string;
-  readonly peers: boolean;
+  /** Reference rows beside the backends (`--peers`), in the order given. */
+  readonly peers: readonly PeerName[];
   readonly open: boolean;
+}
+
+export const PEER_NAMES = ['tfjs-layers', 'torch'] as const;
+export type PeerName = (typeof PEER_NAMES)[number];
+
+function parsePeers(v: string): PeerName[] {
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of ${PEER_NAMES.join(', ')}, got '${v}'.`);
+  for (const name of names) {
+    if (!(PEER_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown peer '${name}'; expected a comma-separated list of ${PEER_NAMES.join(', ')}.`);
+  }
+  return [...new Set(names)] as PeerName[];
 }
 
 function parseTask(v: string): TaskName[] {
@@ -91,7 +104,7 @@ export function buildCommand(): Command {
     .addOption(new Option('--path <name>', "recurrent layers on each backend's fused kernels (fused) or on core's generic path over the backend primitives (generic)").choices([...PATH_NAMES]).default('fused'))
     .addOption(new Option('--budget <seconds>', "time budget per backend and task: training stops past 70% of it, testing past 100%, the worker is stopped at 200%; 0 = none (default: quick 60, full none)").argParser(integer(0)))
     .addOption(new Option('--out <dir>', 'folder for results.json, results.md and report.html').default(undefined, 'bench-results/ at the repository root'))
-    .option('--peers', "add TensorFlow.js' own tf.layers.lstm on the same data and configuration as a reference row", false)
+    .addOption(new Option('--peers [list]', `reference rows on the same data, weights, order and hyper-parameters: ${PEER_NAMES.join(', ')} (comma-separated; given alone: tfjs-layers)`).argParser(parsePeers))
     .option('--open', 'open report.html in a browser at the end (xdg-open/open)', false)
     .allowExcessArguments(false);
 }
@@ -101,7 +114,7 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOp
   const cmd = buildCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   // `pnpm bench -- --task mnist` passes a literal `--` through; skip it.
   cmd.parse(argv.filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
-  const o = cmd.opts<{ task: TaskName[]; cell: CellName; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; init?: InitName; path: PathName; budget?: number; out?: string; peers: boolean; open: boolean }>();
+  const o = cmd.opts<{ task: TaskName[]; cell: CellName; backends?: BackendId[]; profile: ProfileName; epochs?: number; seed: number; init?: InitName; path: PathName; budget?: number; out?: string; peers?: PeerName[] | true; open: boolean }>();
   let tasks = o.task;
   // --cell changes the MNIST model only: alone it means "this cell on MNIST"; next to other tasks
   // it would silently not apply to them, so that is an error.
@@ -120,7 +133,8 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): BenchOp
     cell: o.cell,
     budget: o.budget,
     out: resolve(cwd, o.out ?? join(workspaceRoot(cwd), 'bench-results')),
-    peers: o.peers,
+    // A bare --peers keeps its meaning from before torch existed: the tf.layers row.
+    peers: o.peers === true ? ['tfjs-layers'] : (o.peers ?? []),
     open: o.open,
   };
 }

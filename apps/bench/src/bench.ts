@@ -9,6 +9,7 @@ import { machineInfo, packageVersions } from './machine.js';
 import { frameExamples } from './next-frame.js';
 import { countParameters } from './parameters.js';
 import { PEER_ID, peerUnsupported } from './peer.js';
+import { TORCH_PEER_ID, torchUnsupported } from './torch-peer.js';
 import type { ProgressSink } from './progress.js';
 import { RESULTS_SCHEMA, type BackendRun, type BenchResults, type FrameExamples, type TaskResult } from './results.js';
 import { hasXvfbRun, runWorker } from './spawn-worker.js';
@@ -56,19 +57,24 @@ export async function runBench(options: BenchOptions, progress: ProgressSink, ho
     progress.note(`data ready in ${dataSeconds.toFixed(1)} s: ${sizes.train} train, ${sizes.test} test samples`);
 
     const runs: BackendRun[] = [];
-    const noPeer = options.peers ? peerUnsupported(config) : undefined;
-    if (noPeer !== undefined) progress.note(`--peers: no peer row for ${task}: ${noPeer}`);
-    const order = [...ids, ...(options.peers && noPeer === undefined ? [PEER_ID] : [])];
+    const peerIds: string[] = [];
+    for (const peer of options.peers) {
+      const why = peer === 'torch' ? torchUnsupported(config) : peerUnsupported(config);
+      if (why === undefined) peerIds.push(peer === 'torch' ? TORCH_PEER_ID : PEER_ID);
+      else progress.note(`--peers: no ${peer} row for ${task}: ${why}`);
+    }
+    const order = [...ids, ...peerIds];
     for (const id of order) {
-      const isPeer = id === PEER_ID;
+      const isPeer = id.startsWith('peer:');
       const needsDisplay = !isPeer && backendEntry(id).needsDisplay;
       const xvfb = needsDisplay && !process.env.DISPLAY && hasXvfbRun();
-      const { run, log } = await runWorker(id, config, progress, `${task}/${isPeer ? 'peer' : id}`, { xvfb, hardLimitSeconds: config.budgetSeconds === undefined ? undefined : 2 * config.budgetSeconds });
+      const { run, log } = await runWorker(id, config, progress, `${task}/${isPeer ? id.slice('peer:'.length) : id}`, { xvfb, hardLimitSeconds: config.budgetSeconds === undefined ? undefined : 2 * config.budgetSeconds });
       hooks.onLog?.(task, id, log);
       const launched = xvfb ? { ...run, launcher: 'xvfb-run -a' } : run;
       // Not installed or not working here: by default that is a fact about the machine (row
       // "unavailable"); when the user named the backend, it is a failure.
-      const final = explicit && run.status === 'unavailable' ? { ...launched, status: 'failed' as const } : launched;
+      // A peer that is not installed (python3-torch) is always a fact about the machine: the row is skipped, with the reason.
+      const final = explicit && !isPeer && run.status === 'unavailable' ? { ...launched, status: 'failed' as const } : launched;
       runs.push(final);
       if (final.status !== 'ok') progress.note(`${final.status}: ${final.reason}`);
     }

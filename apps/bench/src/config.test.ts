@@ -51,9 +51,10 @@ describe('standard configurations (the issue text)', () => {
     }
   });
 
-  it('quick: smaller models at Adam 0.01 on seeded subsets, one epoch (issue #18: it must learn within a few minutes)', () => {
+  it('quick: smaller models (MNIST pooled to 14×14 rows) at Adam 0.01 on seeded subsets, one epoch (issue #18: it must learn within a few minutes)', () => {
     const mnist = taskConfig('mnist', 'quick');
-    expect(mnist.model).toEqual({ ...taskConfig('mnist', 'full').model, hiddenSize: 64 });
+    expect(mnist.model).toEqual({ ...taskConfig('mnist', 'full').model, hiddenSize: 64, inputSize: 14, steps: 14 });
+    expect(describeModel(mnist.model)).toMatch(/^LSTM\(14→64\) over 14 rows of the images 2×2 mean-pooled to 14×14/);
     expect([mnist.optimizer.lr, mnist.batchSize, mnist.epochs, mnist.trainSamples, mnist.testSamples]).toEqual([0.01, 64, 1, 8192, 1000]);
     const imdb = taskConfig('imdb', 'quick');
     expect(imdb.model).toEqual({ kind: 'imdb', numWords: 5000, maxLen: 80, padding: 'pre', truncating: 'pre', embeddingSize: 32, hiddenSize: 32 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededSubset } from './data.js';
+import { poolRows, seededSubset } from './data.js';
 
 // 100 samples sorted by label, as IMDB's splits are (50 negative, then 50 positive).
 const sorted = {
@@ -50,5 +50,18 @@ describe('loadTaskData', () => {
     // a background pixel (0 in [0, 1]) becomes −mean/std
     expect(Math.min(...train.x.data)).toBeCloseTo(-0.1307 / 0.3081, 5);
     expect(Math.max(...train.x.data)).toBeCloseTo((1 - 0.1307) / 0.3081, 5);
+  });
+});
+
+describe('poolRows (the quick profile\'s 14×14 MNIST rows)', () => {
+  it('averages each 2×2 block, image by image, and keeps the labels', () => {
+    // Two 4×4 images: pixel value = image·100 + row·4 + column.
+    const x = Float32Array.from({ length: 2 * 16 }, (_, i) => Math.floor(i / 16) * 100 + (i % 16));
+    const y = Int32Array.from([3, 7]);
+    const pooled = poolRows({ x: { data: x, shape: [2, 4, 4] }, y: { data: y, shape: [2] } });
+    expect(pooled.x.shape).toEqual([2, 2, 2]);
+    // Block (0, 0) of image 0: (0 + 1 + 4 + 5) / 4.
+    expect(Array.from(pooled.x.data)).toEqual([2.5, 4.5, 10.5, 12.5, 102.5, 104.5, 110.5, 112.5]);
+    expect(pooled.y.data).toBe(y);
   });
 });

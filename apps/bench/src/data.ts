@@ -19,6 +19,7 @@ export async function loadTaskData(config: TaskConfig, onProgress?: DataProgress
   if (config.model.kind === 'mnist') {
     onProgress?.('read', 0, 1);
     ({ train, test } = await loadMnist({ normalize: config.model.normalize }));
+    if (config.model.steps === 14) [train, test] = [poolRows(train), poolRows(test)];
     onProgress?.('read', 1, 1);
   } else if (config.model.kind === 'movingMnist') {
     // Generated at exactly the configured sizes (no subset to take): the sequences depend on the
@@ -47,6 +48,24 @@ export async function loadTaskData(config: TaskConfig, onProgress?: DataProgress
     train: seededSubset(train, config.trainSamples, config.seed, 1),
     test: seededSubset(test, config.testSamples, config.seed, 2),
   };
+}
+
+/** [N, 28, 28] images → [N, 14, 14], each pixel the mean of a 2×2 block (after standardising, so the mean stays 0). */
+export function poolRows(ds: Dataset): Dataset {
+  const [n, h, w] = ds.x.shape as [number, number, number];
+  const src = ds.x.data as Float32Array;
+  const out = new Float32Array(n * (h / 2) * (w / 2));
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const base = i * h * w;
+    for (let r = 0; r < h; r += 2) {
+      for (let c = 0; c < w; c += 2) {
+        const a = base + r * w + c;
+        out[o++] = 0.25 * (src[a]! + src[a + 1]! + src[a + w]! + src[a + w + 1]!);
+      }
+    }
+  }
+  return { ...ds, x: { data: out, shape: [n, h / 2, w / 2] } };
 }
 
 /**

@@ -14,7 +14,7 @@ export function fixtureResults(): BenchResults {
     wallSeconds: 300,
     machine: { hostname: 'box', platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCount: 2, memoryBytes: 24 * 1024 ** 3, node: 'v20.20.0', display: undefined },
     versions: { '@rnnkit/core': '0.1.0', '@tensorflow/tfjs-core': '4.22.0' },
-    options: { profile: 'quick', tasks: ['mnist', 'imdb'], backends: ['js', 'tfjs', 'onnx', 'gpujs'], seed: 42, epochs: undefined, peers: false },
+    options: { profile: 'quick', tasks: ['mnist', 'imdb'], backends: ['js', 'tfjs', 'onnx', 'gpujs'], seed: 42, epochs: undefined, peers: [] },
     tasks: [
       {
         task: 'mnist',
@@ -66,6 +66,24 @@ export function movingMnistFixture(): TaskResult {
       { backend: 'js', kind: 'rnnkit', status: 'ok', name: 'js', device: 'cpu', trainSamplesPerSec: 8, inferSamplesPerSec: 40, epochs: [epoch(0.03)], lossCurve: [0.06, 0.04, 0.03], predictedExamples: [frames(0.1), frames(0.1)], wallSeconds: 50 },
       { backend: 'onnx', kind: 'rnnkit', status: 'ok', name: 'onnx-cpu', device: 'cpu', trainSamplesPerSec: 16, inferSamplesPerSec: 80, epochs: [epoch(0.0312)], lossCurve: [0.06, 0.04, 0.031], predictedExamples: [frames(0.1), frames(0.1)], wallSeconds: 30 },
       { backend: 'gpujs', kind: 'rnnkit', status: 'failed', reason: 'no conv2d', epochs: [], lossCurve: [], wallSeconds: 3 },
+    ],
+  };
+}
+
+/** The MNIST task with the torch peer and onnx's plain exported-graph reference (issue #17). */
+export function peersFixture(): TaskResult {
+  const mnist = fixtureResults().tasks[0]!;
+  const [js, onnx] = mnist.runs;
+  return {
+    ...mnist,
+    runs: [
+      js!,
+      { ...onnx!, plainGraph: { status: 'ok', device: 'onnxruntime-node 1.30.0 InferenceSession', inferSamplesPerSec: 6250, samples: 1000, maxAbsDiff: 0, predictWarmSamplesPerSec: 6000, rounds: 3 } },
+      {
+        backend: 'peer:torch', kind: 'peer', status: 'ok', name: 'PyTorch nn.LSTM', device: 'PyTorch 1.13.0a0 cpu', precision: 'float32', trainSamplesPerSec: 400, inferSamplesPerSec: 2500,
+        epochs: [{ epoch: 0, trainLoss: 0.5, trainSamples: 2048, testSamples: 1000, testLoss: 0.2, testAccuracy: 0.905, trainSeconds: 5, evalSeconds: 0.4 }], lossCurve: [2.3, 1.4, 0.8, 0.5], peakRssBytes: 280 * 1024 ** 2, wallSeconds: 15,
+        threadTuning: { chosen: 'torch.set_num_threads(1), OpenBLAS default threads', warmupBatches: 6, trials: [{ setting: 'torch.set_num_threads(1), OpenBLAS default threads', threads: 1, env: {}, trainSamplesPerSec: 410 }, { setting: 'torch.set_num_threads(2), OpenBLAS default threads', threads: 2, env: {}, trainSamplesPerSec: 300 }] },
+      },
     ],
   };
 }

@@ -107,3 +107,38 @@ export function baselineOf(task: TaskResult): { loss: number; samples: number } 
 export function rowNote(run: BackendRun): string | undefined {
   return run.status === 'ok' ? run.cutShort : (run.reason ?? 'no reason given');
 }
+
+/** The torch peer's row of a task that ran successfully: the second baseline for ratios. */
+export function torchBaseline(task: TaskResult): BackendRun | undefined {
+  return task.runs.find((r) => r.backend === 'peer:torch' && r.status === 'ok');
+}
+
+/** The onnx row's plain exported-graph reference, when it ran. */
+export function plainGraphOf(task: TaskResult): { run: BackendRun; plain: NonNullable<BackendRun['plainGraph']> } | undefined {
+  const run = task.runs.find((r) => r.status === 'ok' && r.plainGraph);
+  return run ? { run, plain: run.plainGraph! } : undefined;
+}
+
+export const PLAIN_GRAPH_LABEL = 'onnxruntime (plain exported graph)';
+
+/** The sentence under a table about the plain exported-graph row. */
+export function plainGraphNote(task: TaskResult): string | undefined {
+  const p = plainGraphOf(task);
+  if (!p) return undefined;
+  if (p.plain.status !== 'ok') return `${PLAIN_GRAPH_LABEL}: failed: ${p.plain.reason ?? 'no reason given'}`;
+  return (
+    `${PLAIN_GRAPH_LABEL}: the trained ${runLabel(p.run)} model exported by exportModelOnnx and run in a plain InferenceSession on the same ${p.plain.samples} test samples at batch ${task.config.batchSize}: ` +
+    `${fmtRate(p.plain.inferSamplesPerSec)} samples/s; backend-onnx's predict on the same batches ${fmtRate(p.plain.predictWarmSamplesPerSec)} samples/s, ${ratio(p.plain.predictWarmSamplesPerSec, p.plain.inferSamplesPerSec)} of the plain graph ` +
+    `(best of ${p.plain.rounds ?? 1} alternating passes each; the row's own test pass, which also builds its inference graphs, ${ratio(p.run.inferSamplesPerSec, p.plain.inferSamplesPerSec)}); same logits (max |Δ| ${(p.plain.maxAbsDiff ?? 0).toExponential(1)}).`
+  );
+}
+
+/** The sentence under a table about the torch peer's thread setting. */
+export function torchNote(task: TaskResult): string | undefined {
+  const t = task.runs.find((r) => r.backend === 'peer:torch');
+  if (!t) return undefined;
+  if (t.status !== 'ok') return `peer:torch: no PyTorch row: ${t.reason ?? 'no reason given'}`;
+  const tuning = t.threadTuning;
+  const trials = tuning?.trials.length ? ` Warm-up (${tuning.warmupBatches} training batches each, samples/s): ${tuning.trials.map((x) => `${x.setting} ${fmtRate(x.trainSamplesPerSec)}`).join('; ')}.` : '';
+  return `peer:torch ran with ${tuning?.chosen ?? 'its default threads'}.${trials} Its peak RSS is the python process's (ru_maxrss). "vs torch" columns: throughput over PyTorch's in this run.`;
+}

@@ -1,5 +1,5 @@
 // results.md: one table per task, plus machine, versions and configuration.
-import { baselineOf, deviceText, fmtBytes, fmtMse, fmtRate, fmtSeconds, jsBaseline, peakMemory, ratio, rowNote, runLabel, scoreHeader, scoreText, statusText, taskHeading } from './format.js';
+import { baselineOf, deviceText, fmtBytes, fmtMse, fmtPercent, fmtRate, fmtSeconds, jsBaseline, peakMemory, PLAIN_GRAPH_LABEL, plainGraphNote, plainGraphOf, ratio, rowNote, runLabel, scoreHeader, scoreText, statusText, taskHeading, torchBaseline, torchNote } from './format.js';
 import { PROFILE_DESCRIPTION } from './config.js';
 import type { BenchResults, TaskResult } from './results.js';
 
@@ -10,21 +10,47 @@ function cell(s: string): string {
 
 export function taskTable(task: TaskResult): string {
   const js = jsBaseline(task);
-  const header = ['backend', 'device', 'status', 'train samples/s', 'vs js', 'inference samples/s', 'vs js', scoreHeader(task), 'peak RSS', 'wall time'];
+  const torch = torchBaseline(task);
+  const header = ['backend', 'device', 'status', 'train samples/s', 'vs js', ...(torch ? ['vs torch'] : []), 'inference samples/s', 'vs js', ...(torch ? ['vs torch'] : []), scoreHeader(task), 'peak RSS', 'wall time'];
   const rows = task.runs.map((r) => [
     runLabel(r),
     deviceText(r),
     `${statusText(r)}${rowNote(r) ? ' ¹' : ''}`,
     fmtRate(r.trainSamplesPerSec),
     r.status === 'ok' ? ratio(r.trainSamplesPerSec, js?.trainSamplesPerSec) : '–',
+    ...(torch ? [r.status === 'ok' ? ratio(r.trainSamplesPerSec, torch.trainSamplesPerSec) : '–'] : []),
     fmtRate(r.inferSamplesPerSec),
     r.status === 'ok' ? ratio(r.inferSamplesPerSec, js?.inferSamplesPerSec) : '–',
+    ...(torch ? [r.status === 'ok' ? ratio(r.inferSamplesPerSec, torch.inferSamplesPerSec) : '–'] : []),
     scoreText(r, task.config.testSamples),
     fmtBytes(peakMemory(r)),
     fmtSeconds(r.wallSeconds),
   ]);
+  const plain = plainGraphOf(task);
+  if (plain?.plain.status === 'ok') {
+    const v = plain.plain.inferSamplesPerSec;
+    const last = plain.run.epochs.at(-1);
+    rows.splice(task.runs.indexOf(plain.run) + 1, 0, [
+      PLAIN_GRAPH_LABEL,
+      plain.plain.device ?? '–',
+      'inference only ²',
+      '–',
+      '–',
+      ...(torch ? ['–'] : []),
+      fmtRate(v),
+      ratio(v, js?.inferSamplesPerSec),
+      ...(torch ? [ratio(v, torch.inferSamplesPerSec)] : []),
+      last?.testAccuracy !== undefined ? `${fmtPercent(last.testAccuracy)} (${runLabel(plain.run)}'s logits)` : '–',
+      '–',
+      '–',
+    ]);
+  }
   const lines = [header, header.map(() => '---'), ...rows].map((cols) => `| ${cols.map(cell).join(' | ')} |`);
   const notes = task.runs.filter((r) => rowNote(r)).map((r) => `- ¹ ${runLabel(r)}: ${cell(rowNote(r)!)}`);
+  const plainText = plainGraphNote(task);
+  if (plainText) notes.push(`- ² ${cell(plainText)}`);
+  const torchText = torchNote(task);
+  if (torchText && torch) notes.push(`- ${cell(torchText)}`);
   const baseline = baselineOf(task);
   if (baseline) {
     notes.push(
@@ -46,7 +72,7 @@ export function markdownReport(results: BenchResults): string {
     `Versions: ${Object.entries(results.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
     'Every backend trains the same model from the same seed on the same samples in the same order; it is validated against backend-js float64 on one real batch before it is timed. ' +
-      'Train samples/s covers the training batches only; inference samples/s is one forward pass over the test samples after the last epoch. Ratios are against js in this run.',
+      'Train samples/s covers the training batches only; inference samples/s is one forward pass over the test samples after the last epoch. Ratios are against js in this run ("vs torch": against the PyTorch row, with --peers torch).',
     '',
     PROFILE_DESCRIPTION[results.options.profile],
   ];

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureResults, movingMnistFixture } from './fixture.test-data.js';
+import { fixtureResults, movingMnistFixture, peersFixture } from './fixture.test-data.js';
 import { htmlReport } from './report-html.js';
 import { markdownReport, taskTable } from './report-md.js';
 import { taskConfig } from './config.js';
@@ -30,6 +30,28 @@ describe('Markdown report', () => {
     expect(imdb).toContain('| gpujs | – | timeout ¹ | – | – | – | – | – | – | 2 min 0 s |');
     expect(imdb).toContain("- ¹ gpujs: stopped after 120 s (twice the time budget) during 'validate'");
     expect(imdb).toContain('- ¹ tfjs: @rnnkit/backend-tfjs: not built');
+  });
+});
+
+describe('reference rows: PyTorch and the plain exported graph (issue #17)', () => {
+  it('adds vs-torch ratio columns, a plain-graph row after onnx, and notes on both', () => {
+    const task = peersFixture();
+    const t = taskTable(task).split('\n');
+    expect(t[0]).toBe('| backend | device | status | train samples/s | vs js | vs torch | inference samples/s | vs js | vs torch | test accuracy per epoch | peak RSS | wall time |');
+    expect(t[2]).toBe('| js | cpu (pure TypeScript) | ok | 200.0 | ×1.00 | ×0.50 | 1000 | ×1.00 | ×0.40 | 90.00% | 310 MiB | 20.0 s |');
+    expect(t[4]).toBe("| onnxruntime (plain exported graph) | onnxruntime-node 1.30.0 InferenceSession | inference only ² | – | – | – | 6250 | ×6.25 | ×2.50 | 91.00% (onnx (onnx-cpu)'s logits) | – | – |");
+    expect(t[5]).toBe('| peer:torch (PyTorch nn.LSTM) | PyTorch 1.13.0a0 cpu | ok | 400.0 | ×2.00 | ×1.00 | 2500 | ×2.50 | ×1.00 | 90.50% | 280 MiB | 15.0 s |');
+    const notes = t.join('\n');
+    expect(notes).toContain("backend-onnx's predict on the same batches 6000 samples/s, ×0.96 of the plain graph (best of 3 alternating passes each; the row's own test pass, which also builds its inference graphs, ×0.80)");
+    expect(notes).toContain('peer:torch ran with torch.set_num_threads(1), OpenBLAS default threads. Warm-up (6 training batches each, samples/s): torch.set_num_threads(1), OpenBLAS default threads 410.0; torch.set_num_threads(2), OpenBLAS default threads 300.0.');
+    const html = htmlReport({ ...fixtureResults(), tasks: [task] });
+    expect(html).toContain('<td>onnxruntime (plain exported graph)</td>');
+    expect(html).toContain('<th>vs torch</th>');
+    expect(html).toContain('6250 ×6.25 js, ×2.50 torch');
+  });
+
+  it('without a torch row there are no vs-torch columns', () => {
+    expect(taskTable(fixtureResults().tasks[0]!)).not.toContain('vs torch');
   });
 });
 

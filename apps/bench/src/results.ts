@@ -74,6 +74,38 @@ export interface BackendRun {
   readonly maxRssBytes?: number | undefined;
   /** Wall time of the whole process, start to result (seconds). */
   readonly wallSeconds: number;
+  /** The torch peer: the thread setting it ran with and the warm-up that chose it. */
+  readonly threadTuning?: { readonly chosen: string; readonly trials: readonly ThreadTrial[]; readonly warmupBatches: number } | undefined;
+  /** The onnx backend: its trained model exported with exportModelOnnx and run in a plain onnxruntime InferenceSession. */
+  readonly plainGraph?: PlainGraphRun | undefined;
+}
+
+/** One thread setting of the torch peer's warm-up. */
+export interface ThreadTrial {
+  readonly setting: string;
+  readonly threads: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly trainSamplesPerSec: number;
+}
+
+/**
+ * The inference reference for backend-onnx: the exported graph in an InferenceSession created with
+ * onnxruntime's default options, fed the same test batches; backend-onnx's predict is compared with it.
+ */
+export interface PlainGraphRun {
+  readonly status: 'ok' | 'failed';
+  readonly reason?: string | undefined;
+  /** onnxruntime version and session options. Throughput is the best of `rounds` passes. */
+  readonly device?: string | undefined;
+  readonly inferSamplesPerSec?: number | undefined;
+  /** Samples per pass (the test samples the backend's last pass scored, in its batches). */
+  readonly samples?: number | undefined;
+  /** max |logits − predict's logits| over those samples (same weights, so float32 rounding only). */
+  readonly maxAbsDiff?: number | undefined;
+  /** backend-onnx's predict on the same batches, warm (its graphs built), best of as many passes, alternating with the plain ones. */
+  readonly predictWarmSamplesPerSec?: number | undefined;
+  /** Timed passes of each side (the best of each is kept). */
+  readonly rounds?: number | undefined;
 }
 
 /** Frames of one sequence for the report's picture: pixels clamped to [0, 1], quantised to 0..255, base64, frame after frame (row-major). */
@@ -132,7 +164,8 @@ export interface BenchResults {
     readonly epochs?: number | undefined;
     /** --budget as given (undefined: the profile's). */
     readonly budgetSeconds?: number | undefined;
-    readonly peers: boolean;
+    /** --peers: the reference rows asked for (older results: a boolean, true = tfjs-layers). */
+    readonly peers: readonly string[] | boolean;
   };
   readonly tasks: readonly TaskResult[];
 }

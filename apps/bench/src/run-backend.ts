@@ -10,7 +10,8 @@ import { createModel } from './model.js';
 import { MemorySampler } from './memory.js';
 import type { Emit } from './messages.js';
 import { copyLastFrameLoss, EXAMPLE_SEQUENCES, sequenceFrames } from './next-frame.js';
-import type { BackendRun, EncodedFrames, EpochResult } from './results.js';
+import { plainGraphInference } from './plain-graph.js';
+import type { BackendRun, EncodedFrames, EpochResult, PlainGraphRun } from './results.js';
 import { validateBackend } from './validate.js';
 
 /** The budget's two deadlines, in performance.now() milliseconds (Infinity without a budget). */
@@ -69,6 +70,8 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
     let inferSamplesPerSec = 0;
     let cutShort: string | undefined;
     let predictedExamples: EncodedFrames[] | undefined;
+    let lastLogits: HostTensor<Float32Array> | undefined;
+    let plainGraph: PlainGraphRun | undefined;
     try {
       for (let epoch = 0; epoch < config.epochs && cutShort === undefined; epoch++) {
         emit({ type: 'phase', label: `train epoch ${epoch + 1}/${config.epochs}`, total: n, unit: 'samples' });
@@ -99,6 +102,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
         });
         const evalSeconds = (performance.now() - t1) / 1000;
         const m = scored.output.shape[0]!;
+        lastLogits = scored.output;
         if (m < testN) {
           const note = `tested ${m} of ${testN} samples`;
           cutShort = cutShort ? `${cutShort}, ${note}` : `time budget (${config.budgetSeconds} s per backend): ${note}`;
@@ -123,6 +127,7 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
           text: `epoch ${epoch + 1}: train loss ${(sum / done).toFixed(4)}, ${quality}${cutShort ? ` (cut short by the ${config.budgetSeconds} s budget)` : ''}`,
         });
       }
+      if (id === 'onnx' && lastLogits && config.model.kind !== 'movingMnist') plainGraph = await plainGraphRow(model, backend, data.test.x, lastLogits, config.batchSize, emit, () => memory.sample());
     } finally {
       model.dispose();
     }
@@ -137,12 +142,43 @@ export async function runBackend(id: string, config: TaskConfig, emit: Emit): Pr
       lossCurve,
       cutShort,
       predictedExamples,
+      plainGraph,
     });
   } catch (err) {
     return finish({ ...base, ...described, status: 'failed', reason: errorText(err) });
   } finally {
     backend.close();
   }
+}
+
+/**
+ * The plain exported-graph reference (onnx only): the same test batches in an InferenceSession,
+ * alternating with backend-onnx's predict on them, warm, so the ratio compares like with like (the
+ * row's own last test pass also builds its inference graphs).
+ */
+async function plainGraphRow(model: Sequential, backend: Backend, x: HostTensor, logits: HostTensor<Float32Array>, batchSize: number, emit: Emit, sample: () => void): Promise<PlainGraphRun> {
+  const samples = logits.shape[0]!;
+  emit({ type: 'phase', label: 'plain exported graph', total: 1, unit: 'steps' });
+  const subset = gatherRows(x, Int32Array.from({ length: samples }, (_, i) => i));
+  const plain = await plainGraphInference({
+    model,
+    x,
+    samples,
+    batchSize,
+    logits: logits.data,
+    provider: backend.name.replace(/^onnx-/, ''),
+    predictPass: async () => void (await predictWithin(model, subset, batchSize, Infinity, sample)),
+    onBatch: sample,
+  });
+  emit({ type: 'tick', done: 1 });
+  emit({
+    type: 'note',
+    text:
+      plain.status === 'ok'
+        ? `plain exported graph: ${plain.inferSamplesPerSec!.toFixed(0)} samples/s, backend-onnx predict ${plain.predictWarmSamplesPerSec!.toFixed(0)} samples/s on the same batches (best of ${plain.rounds} alternating passes; ${plain.device}); max |Δ logits| ${plain.maxAbsDiff!.toExponential(1)}`
+        : `plain exported graph: failed: ${plain.reason}`,
+  });
+  return plain;
 }
 
 /** model.predict over `x` batch by batch, stopping at the first batch past `deadline` (at least one). */

@@ -42,9 +42,10 @@ function tickText(v: number): string {
  * the right. Earlier series are drawn wider, so curves that coincide (backends that agree) stay visible.
  */
 export function lineChart(title: string, series: readonly Series[], opts: { xLabel: string; yLabel: string; width?: number; height?: number }): string {
-  const W = opts.width ?? 820;
+  // The legend's width follows the longest label (peer rows name their modules).
+  const m = { l: 56, r: Math.max(200, 6 * Math.max(0, ...series.map((s) => s.label.length)) + 40), t: 32, b: 44 };
+  const W = opts.width ?? 620 + m.r;
   const H = opts.height ?? 340;
-  const m = { l: 56, r: 200, t: 32, b: 44 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = series.flatMap((s) => s.values.filter(Number.isFinite));
@@ -89,9 +90,12 @@ export function lineChart(title: string, series: readonly Series[], opts: { xLab
 
 /** Horizontal bars, one per entry; missing values draw no bar and say why in `text`. */
 export function barChart(title: string, bars: readonly Bar[], opts: { unit: string; width?: number; max?: number }): string {
-  const W = opts.width ?? 420;
   const rowH = 26;
-  const m = { l: 150, r: 90, t: 32, b: 12 };
+  // Margins sized to the longest label and value text (about 6 px per character at the tick font),
+  // so reference rows ("onnxruntime (plain exported graph)", "×a js, ×b torch") are not clipped.
+  const chars = (ss: string[]) => Math.max(0, ...ss.map((x) => x.length));
+  const m = { l: Math.max(150, 6 * chars(bars.map((b) => b.label)) + 12), r: Math.max(90, 6 * chars(bars.map((b) => b.text ?? '')) + 12), t: 32, b: 12 };
+  const W = opts.width ?? Math.max(420, m.l + m.r + 160);
   const H = m.t + m.b + rowH * Math.max(bars.length, 1);
   const pw = W - m.l - m.r;
   const max = opts.max ?? Math.max(...bars.map((b) => b.value ?? 0), 0);

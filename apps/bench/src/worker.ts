@@ -5,6 +5,7 @@
 import type { WorkerMessage, WorkerRequest } from './messages.js';
 import { errorText, runBackend } from './run-backend.js';
 import { PEER_ID, runPeer } from './peer.js';
+import { TORCH_PEER_ID, runTorchPeer } from './torch-peer.js';
 
 function send(m: WorkerMessage): Promise<void> {
   return new Promise((resolve) => process.send!(m, undefined, {}, () => resolve()));
@@ -21,7 +22,7 @@ process.once('disconnect', () => process.exit(1));
 process.once('message', (raw) => {
   const req = raw as WorkerRequest;
   const emit = (m: WorkerMessage) => void send(m);
-  const job = req.backend === PEER_ID ? runPeer(req.config, emit) : runBackend(req.backend, req.config, emit);
+  const job = req.backend === PEER_ID ? runPeer(req.config, emit) : req.backend === TORCH_PEER_ID ? runTorchPeer(req.config, emit) : runBackend(req.backend, req.config, emit);
   job
     .then((run) => send({ type: 'result', run }))
     .catch((err: unknown) =>
